@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+// The sedd package: a Swift SEDD engine and the `sedd` daemon that serves it to editors.
+// Rooms and their one-way doors are described in docs/architecture.md.
+import PackageDescription
+
+let package = Package(
+    name: "sedd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sedd", targets: ["sedd"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // System libraries (Debian packages named as providers).
+        .systemLibrary(name: "CLibUV", path: "Sources/CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // The engine.
+        .target(name: "SEDDKernels", dependencies: ["COpenBLAS"]),
+        .target(name: "TensorFiles"),
+        .target(name: "Tokenizers"),
+        .target(name: "SEDDModel", dependencies: ["SEDDKernels", "TensorFiles"]),
+        .target(name: "SEDDTraining", dependencies: ["SEDDModel", "Tokenizers", "TensorFiles"]),
+        .target(name: "InfillEngine", dependencies: ["SEDDModel", "Tokenizers"]),
+
+        // The daemon.
+        .target(name: "InfillProtocol"),
+        .target(name: "InfillScheduler"),
+        .target(name: "InfillServer", dependencies: ["InfillProtocol", "InfillScheduler"]),
+        .target(name: "InfillLoop", dependencies: ["CLibUV"]),
+
+        // The composition root.
+        .executableTarget(
+            name: "sedd",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SEDDKernels", "TensorFiles", "Tokenizers", "SEDDModel", "SEDDTraining", "InfillEngine",
+                "InfillProtocol", "InfillScheduler", "InfillServer", "InfillLoop",
+            ]),
+
+        .testTarget(name: "SEDDKernelsTests", dependencies: ["SEDDKernels"]),
+        .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SEDDModelTests", dependencies: ["SEDDModel", "TensorFiles"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "InfillProtocolTests", dependencies: ["InfillProtocol"]),
+        .testTarget(name: "InfillServerTests", dependencies: ["InfillServer", "InfillProtocol", "InfillScheduler"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// InfillEngine: see docs/architecture.md

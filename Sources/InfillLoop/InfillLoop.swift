@@ -1,0 +1,1 @@
+// InfillLoop: see docs/architecture.md

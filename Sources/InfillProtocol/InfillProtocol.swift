@@ -1,0 +1,1 @@
+// InfillProtocol: see docs/architecture.md

@@ -1,0 +1,1 @@
+// InfillScheduler: see docs/architecture.md

@@ -1,0 +1,1 @@
+// InfillServer: see docs/architecture.md

@@ -1,0 +1,1 @@
+// SEDDKernels: see docs/architecture.md

@@ -1,0 +1,1 @@
+// SEDDModel: see docs/architecture.md

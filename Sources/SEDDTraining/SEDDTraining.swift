@@ -1,0 +1,1 @@
+// SEDDTraining: see docs/architecture.md

@@ -1,0 +1,1 @@
+// TensorFiles: see docs/architecture.md

@@ -1,0 +1,1 @@
+// Tokenizers: see docs/architecture.md
