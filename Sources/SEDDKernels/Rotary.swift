@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Rotary position embedding, half-split (GPT-NeoX / flash-attn `interleaved=False`), applied in place
+/// to the q and k slots of a packed qkv buffer [B, L, 3, nh, d]; v is untouched.
+///
+/// For a head vector with halves x1 = x[0..<d/2], x2 = x[d/2..<d] and theta_k = pos * invFreq[k]:
+/// out1 = x1 cos - x2 sin, out2 = x2 cos + x1 sin. The table is recomputed from the formula, never read
+/// from a checkpoint (the reference's `rotary_emb.inv_freq` buffer is ignored on load).
+public final class RotaryTable {
+    public let length: Int
+    public let headDim: Int
+    /// cos and sin, [L, d/2] each, computed in fp32 exactly as the reference does.
+    public let cos: FloatBuffer
+    public let sin: FloatBuffer
+
+    public init(length: Int, headDim: Int, base: Float = 10000) {
+        precondition(headDim % 2 == 0, "rotary needs an even head dimension")
+        self.length = length
+        self.headDim = headDim
+        let half = headDim / 2
+        cos = FloatBuffer(count: length * half)
+        sin = FloatBuffer(count: length * half)
+        for k in 0..<half {
+            // torch: 1.0 / (base ** (arange(0, d, 2).float() / d)), all in fp32.
+            let invFreq = 1 / powf(base, Float(2 * k) / Float(headDim))
+            for p in 0..<length {
+                let angle = Float(p) * invFreq
+                cos[p * half + k] = cosf(angle)
+                sin[p * half + k] = sinf(angle)
+            }
+        }
+    }
+
+    /// Rotates q and k of qkv [B, L, 3, nh, d] in place.
+    public func apply(_ qkv: UnsafeMutablePointer<Float>, B: Int, L: Int, heads: Int) {
+        rotate(qkv, B: B, L: L, heads: heads, sign: 1)
+    }
+
+    /// Backward of `apply`: the inverse rotation, in place on dq and dk.
+    public func applyBackward(_ dqkv: UnsafeMutablePointer<Float>, B: Int, L: Int, heads: Int) {
+        rotate(dqkv, B: B, L: L, heads: heads, sign: -1)
+    }
+
+    private func rotate(_ qkv: UnsafeMutablePointer<Float>, B: Int, L: Int, heads: Int, sign: Float) {
+        precondition(L <= length, "sequence longer than the rotary table")
+        let d = headDim, half = d / 2, H = heads * d
+        let cosP = cos.pointer, sinP = sin.pointer
+        Parallel.forRange(B * L, grain: 16) { rows in
+            for r in rows {
+                let pos = r % L
+                let c = cosP + pos * half, s = sinP + pos * half
+                for slot in 0..<2 {
+                    for h in 0..<heads {
+                        let v = qkv + r * 3 * H + slot * H + h * d
+                        for k in 0..<half {
+                            let x1 = v[k], x2 = v[k + half]
+                            let sk = sign * s[k]
+                            v[k] = x1 * c[k] - x2 * sk
+                            v[k + half] = x2 * c[k] + x1 * sk
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// SEDDKernels: see docs/architecture.md

@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The absorbing graph: tokens + 1 states, the mask last. Tokens only ever move to the mask.
+public struct AbsorbingGraph: DiffusionGraph {
+    public let dim: Int
+    public var mask: Int { dim - 1 }
+    public var isAbsorbing: Bool { true }
+
+    public init(tokens: Int) { dim = tokens + 1 }
+
+    public func rate(_ i: Int, into out: UnsafeMutablePointer<Float>) {
+        out.update(repeating: 0, count: dim)
+        if i != mask {
+            out[mask] = 1
+            out[i] = -1
+        }
+    }
+
+    public func transpRate(_ i: Int, into out: UnsafeMutablePointer<Float>) {
+        if i == mask {
+            out.update(repeating: 1, count: dim)
+            out[mask] = 0
+        } else {
+            out.update(repeating: 0, count: dim)
+            out[i] = -1
+        }
+    }
+
+    public func transition(_ i: Int, sigma: Float, into out: UnsafeMutablePointer<Float>) -> Bool { false }
+
+    public func transpTransition(_ i: Int, sigma: Float, into out: UnsafeMutablePointer<Float>) {
+        let e = expf(-sigma)
+        if i == mask {
+            out.update(repeating: 1 - e, count: dim)
+            out[mask] = e + (1 - e)
+        } else {
+            out.update(repeating: 0, count: dim)
+            out[i] = e
+        }
+    }
+
+    public func sampleTransition(_ i: Int, sigma: Float, moveUniform: Float, tokenUniform: Double) -> Int {
+        moveUniform < 1 - expf(-sigma) ? mask : i
+    }
+
+    public func staggeredScore(_ score: UnsafePointer<Float>, dsigma: Float, into out: UnsafeMutablePointer<Float>) {
+        let e = expf(dsigma)
+        var sum: Double = 0
+        for j in 0..<dim { sum += Double(score[j]) }
+        let extra = (1 - e) * Float(sum)
+        for j in 0..<dim { out[j] = score[j] * e }
+        out[mask] += extra
+    }
+
+    public func scoreEntropy(_ s: UnsafePointer<Float>, sigma: Float, x: Int, x0: Int) -> Float {
+        guard x == mask else { return 0 }
+        let ratio = 1 / esigm1(sigma)
+        let neg = ratio * s[x0]
+        var pos: Double = 0
+        for j in 0..<(dim - 1) { pos += Double(expf(s[j])) }
+        let const = ratio * (logf(ratio) - 1)
+        return Float(pos) - neg + const
+    }
+
+    public func scoreEntropyGradient(_ s: UnsafePointer<Float>, sigma: Float, x: Int, x0: Int, weight: Float, into grad: UnsafeMutablePointer<Float>) {
+        grad.update(repeating: 0, count: dim)
+        guard x == mask else { return }
+        let ratio = 1 / esigm1(sigma)
+        for j in 0..<(dim - 1) { grad[j] = weight * expf(s[j]) }
+        grad[x0] -= weight * ratio
+    }
+
+    public func limitToken(uniform: Double) -> Int { mask }
+}

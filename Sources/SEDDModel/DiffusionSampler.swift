@@ -1,0 +1,93 @@
+import SEDDKernels
+
+/// Positions held fixed during sampling (prefix, suffix, anything outside the holes), per batch row.
+public struct FixedTokens: Sendable {
+    public var positions: [Int]
+    public var tokens: [Int]
+    public init(positions: [Int], tokens: [Int]) {
+        precondition(positions.count == tokens.count, "one token per fixed position")
+        self.positions = positions
+        self.tokens = tokens
+    }
+    public static let none = FixedTokens(positions: [], tokens: [])
+}
+
+/// Options of one sampling run (the reference's `get_pc_sampler`).
+public struct SamplingOptions: Sendable {
+    public var steps: Int
+    public var predictor: Predictor
+    public var denoise: Bool
+    public var eps: Float
+    public init(steps: Int, predictor: Predictor = .analytic, denoise: Bool = true, eps: Float = 1e-5) {
+        self.steps = steps
+        self.predictor = predictor
+        self.denoise = denoise
+        self.eps = eps
+    }
+}
+
+/// The reference's PC sampler with conditional projection: x starts at the limit distribution, the
+/// projection writes the fixed tokens before every predictor step, before the denoiser and once at
+/// the end (spec 6.3), so any set of positions can be held and several holes fill in one run.
+///
+/// Randomness: batch row b draws from its own seed `seeds[b]`, and each (step, position) gets its own
+/// stream derived from it, so a row's sample does not depend on the thread count or on which other
+/// rows share its batch.
+public final class DiffusionSampler {
+    public let core: SamplerCore
+
+    public init(network: SEDDNetwork) { core = SamplerCore(network: network) }
+
+    /// Samples `ws.batch` sequences of `ws.length` tokens. `onStep(step, steps, x)` runs after each
+    /// predictor step (for previews) and returns false to stop (cancellation): then nil is returned.
+    public func sample(
+        ws: ForwardWorkspace, options: SamplingOptions, fixed: [FixedTokens], seeds: [UInt64],
+        onStep: ((Int, Int, UnsafePointer<Int32>) -> Bool)? = nil
+    ) -> [[Int]]? {
+        let B = ws.batch, L = ws.length
+        precondition(fixed.count == B && seeds.count == B, "one fixed set and one seed per batch row")
+        let graph = core.graph
+        let x = IntBuffer(count: B * L)
+        for b in 0..<B {
+            for l in 0..<L {
+                x[b * L + l] = Int32(graph.limitToken(uniform: Self.uniform(seeds[b], step: -1, position: l)))
+            }
+        }
+        func project() {
+            for b in 0..<B {
+                for (p, tok) in zip(fixed[b].positions, fixed[b].tokens) { x[b * L + p] = Int32(tok) }
+            }
+        }
+        let grid = TimeGrid(steps: options.steps, eps: options.eps)
+        let kind: SamplerCore.StepKind = options.predictor == .euler ? .euler : .analytic
+        let xp = x.pointer
+        for n in 0..<options.steps {
+            project()
+            let t = [Float](repeating: grid.times[n], count: B)
+            core.visitStep(kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false) { r, probs, count in
+                xp[r] = Int32(Categorical.inverseCDF(probs, count: count, uniform: Self.uniform(seeds[r / L], step: n, position: r % L)))
+            }
+            if let onStep, !onStep(n + 1, options.steps, xp) { return nil }
+        }
+        if options.denoise {
+            project()
+            let t = [Float](repeating: grid.times[options.steps], count: B)
+            core.visitStep(.denoise, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false) { r, probs, count in
+                xp[r] = Int32(Categorical.inverseCDF(probs, count: count, uniform: Self.uniform(seeds[r / L], step: options.steps, position: r % L)))
+            }
+        }
+        project()
+        return (0..<B).map { b in (0..<L).map { Int(x[b * L + $0]) } }
+    }
+
+    /// The uniform for (row seed, step, position): a splitmix-style hash, so draws are independent of
+    /// the order rows are visited in.
+    @inline(__always)
+    static func uniform(_ seed: UInt64, step: Int, position: Int) -> Double {
+        var z = seed &+ UInt64(bitPattern: Int64(step &+ 1)) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(position) &* 0xD1B5_4A32_D192_ED03
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) * 0x1.0p-53
+    }
+}

@@ -1,1 +1,0 @@
-// SEDDModel: see docs/architecture.md

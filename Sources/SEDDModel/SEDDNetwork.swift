@@ -1,0 +1,118 @@
+import Foundation
+import SEDDKernels
+
+/// The reference's SEDD transformer (spec section 1): embedding, sigma embedding, DDiT blocks with
+/// rotary attention and adaLN, the final layer, `scale_by_sigma` and the zero scatter. fp32.
+///
+/// `logScore` is the reference's `SEDD.forward` in eval mode; it writes the log concrete score
+/// [rows, V] into the workspace. The network holds no per-request state, so one instance serves every
+/// workspace (one per batch shape).
+public final class SEDDNetwork {
+    public let config: SEDDConfig
+    public let parameters: ParameterStore
+    private var rotaryTables: [Int: RotaryTable] = [:]
+
+    public init(config: SEDDConfig, parameters: ParameterStore) {
+        precondition(parameters.table.count == ParameterTable(config: config).count, "parameters do not match config")
+        self.config = config
+        self.parameters = parameters
+    }
+
+    /// The rotary table for sequences of length L (cached; the reference keys its cache on L too).
+    public func rotary(length L: Int) -> RotaryTable {
+        if let t = rotaryTables[L] { return t }
+        let t = RotaryTable(length: L, headDim: config.headDim)
+        rotaryTables[L] = t
+        return t
+    }
+
+    /// Runs the forward pass on `ws.ids` and `ws.sigma` (set by the caller), writing `ws.logits`.
+    /// `dropout` (training only) draws masks from `rng`; nil runs eval mode exactly.
+    public func forward(_ ws: ForwardWorkspace, dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)? = nil) {
+        let c = config
+        let B = ws.batch, L = ws.length, H = c.hiddenSize, C = c.condDim, nh = c.heads, d = c.headDim
+        let V = c.vocabularySize
+        let p = parameters
+
+        // 1. Token embedding.
+        Embedding.forward(ids: ws.ids.pointer, table: p.pointer("vocab_embed.embedding"), out: ws.xFinal.pointer, count: B * L, H: H)
+
+        // 2. Sigma embedding: frequencies, Linear, SiLU, Linear, and the extra SiLU of SEDD.forward.
+        Embedding.sigmaFrequencies(sigma: ws.sigma.pointer, out: ws.sigmaFreq.pointer, B: B)
+        Linear.forward(x: ws.sigmaFreq.pointer, weight: p.pointer("sigma_map.mlp.0.weight"), bias: p.pointer("sigma_map.mlp.0.bias"), y: ws.sigmaHidden.pointer, M: B, K: 256, N: C)
+        Activation.siluForward(ws.sigmaHidden.pointer, ws.sigmaAct.pointer, B * C)
+        Linear.forward(x: ws.sigmaAct.pointer, weight: p.pointer("sigma_map.mlp.2.weight"), bias: p.pointer("sigma_map.mlp.2.bias"), y: ws.sigmaOut.pointer, M: B, K: C, N: C)
+        Activation.siluForward(ws.sigmaOut.pointer, ws.cond.pointer, B * C)
+
+        // 3. Blocks. The residual stream lives in ws.xFinal; each block snapshots its input in xIn.
+        let rot = rotary(length: L)
+        for i in 0..<c.blocks {
+            let a = ws.blocks[ws.training ? i : 0]
+            runBlock(i, a, ws: ws, rotary: rot, dropout: dropout)
+        }
+
+        // 4. Final layer on the head rows only.
+        let fm = ws.finalMod.pointer
+        Linear.forward(x: ws.cond.pointer, weight: p.pointer("output_layer.adaLN_modulation.weight"), bias: p.pointer("output_layer.adaLN_modulation.bias"), y: fm, M: B, K: C, N: 2 * H)
+        let rows = ws.headRowCount
+        if rows == B * L {
+            LayerNorm.forwardModulated(x: ws.xFinal.pointer, weight: p.pointer("output_layer.norm_final.weight"), shift: fm, scale: fm + H, modStride: 2 * H, out: ws.hFinal.pointer, mean: ws.lnfMean.pointer, rstd: ws.lnfRstd.pointer, B: B, L: L, H: H)
+        } else {
+            LayerNorm.forwardModulatedRows(x: ws.xFinal.pointer, rows: ws.headRows.pointer, rowCount: rows, L: L, weight: p.pointer("output_layer.norm_final.weight"), shift: fm, scale: fm + H, modStride: 2 * H, out: ws.hFinal.pointer, H: H)
+        }
+        Linear.forward(x: ws.hFinal.pointer, weight: p.pointer("output_layer.linear.weight"), bias: p.pointer("output_layer.linear.bias"), y: ws.logits.pointer, M: rows, K: H, N: V)
+
+        // 5-6. scale_by_sigma, then the scatter that zeroes each position's own token.
+        let logits = ws.logits.pointer, ids = ws.ids.pointer, headRows = ws.headRows.pointer, sigma = ws.sigma.pointer
+        let shiftConst = Float(Foundation.log(Double(V - 1)))
+        let scale = c.scaleBySigma
+        Parallel.forRange(rows, grain: 8) { range in
+            for row in range {
+                let r = Int(headRows[row])
+                let out = logits + row * V
+                if scale {
+                    let a = logEsigm1(sigma[r / L])
+                    for j in 0..<V { out[j] = (out[j] - a) - shiftConst }
+                }
+                out[Int(ids[r])] = 0
+            }
+        }
+    }
+
+    private func runBlock(_ i: Int, _ a: BlockActivations, ws: ForwardWorkspace, rotary: RotaryTable, dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)?) {
+        let c = config, p = parameters
+        let B = ws.batch, L = ws.length, H = c.hiddenSize, C = c.condDim, nh = c.heads, d = c.headDim
+        let n = B * L * H
+        let pre = "blocks.\(i)."
+        let x = ws.xFinal.pointer
+        let mod = a.mod.pointer
+
+        a.xIn.pointer.update(from: x, count: n)
+        Linear.forward(x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), bias: p.pointer(pre + "adaLN_modulation.bias"), y: mod, M: B, K: C, N: 6 * H)
+
+        // Attention branch.
+        LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a.h1.pointer, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H)
+        Linear.forward(x: a.h1.pointer, weight: p.pointer(pre + "attn_qkv.weight"), bias: nil, y: a.qkv.pointer, M: B * L, K: H, N: 3 * H)
+        rotary.apply(a.qkv.pointer, B: B, L: L, heads: nh)
+        Attention.forward(qkv: a.qkv.pointer, out: a.attn.pointer, probs: a.probs?.pointer, scratch: ws.attnScratch.pointer, B: B, L: L, heads: nh, headDim: d)
+        Linear.forward(x: a.attn.pointer, weight: p.pointer(pre + "attn_out.weight"), bias: nil, y: a.attnProj.pointer, M: B * L, K: H, N: H)
+        if let dropout, let mask = a.dropMask1 { Dropout.apply(a.attnProj.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
+        GatedResidual.forward(x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, B: B, L: L, H: H)
+        a.xMid.pointer.update(from: x, count: n)
+
+        // MLP branch.
+        LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H, out: a.h2.pointer, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, B: B, L: L, H: H)
+        Linear.forward(x: a.h2.pointer, weight: p.pointer(pre + "mlp.0.weight"), bias: p.pointer(pre + "mlp.0.bias"), y: a.mlpPre.pointer, M: B * L, K: H, N: 4 * H)
+        Activation.geluForward(a.mlpPre.pointer, a.mlpAct.pointer, 4 * n)
+        Linear.forward(x: a.mlpAct.pointer, weight: p.pointer(pre + "mlp.2.weight"), bias: p.pointer(pre + "mlp.2.bias"), y: a.mlpOut.pointer, M: B * L, K: 4 * H, N: H)
+        if let dropout, let mask = a.dropMask2 { Dropout.apply(a.mlpOut.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
+        GatedResidual.forward(x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, B: B, L: L, H: H)
+    }
+}
+
+/// log(esigm1(sigma)) as the reference computes it: expm1 below 0.5, exp - 1 above, in fp32.
+@inline(__always)
+public func logEsigm1(_ sigma: Float) -> Float {
+    let e = sigma < 0.5 ? expm1f(sigma) : expf(sigma) - 1
+    return logf(e)
+}

@@ -1,0 +1,118 @@
+import SEDDKernels
+
+/// Activations of one DDiT block, kept for the backward pass when training (one per block) or
+/// reused by every block at inference (one in total, without attention probabilities).
+public final class BlockActivations {
+    public let xIn: FloatBuffer        // [B, L, H] residual stream entering the block
+    public let mod: FloatBuffer        // [B, 6H]   adaLN output: shift, scale, gate (msa), shift, scale, gate (mlp)
+    public let ln1Mean: FloatBuffer    // [B*L]
+    public let ln1Rstd: FloatBuffer    // [B*L]
+    public let h1: FloatBuffer         // [B, L, H] modulate(LN1(x))
+    public let qkv: FloatBuffer        // [B, L, 3, nh, d] after rotary
+    public let probs: FloatBuffer?     // [B, nh, L, L] softmax, training only
+    public let attn: FloatBuffer       // [B, L, H] attention output, before attn_out
+    public let attnProj: FloatBuffer   // [B, L, H] attn_out(attn) (after dropout when training)
+    public let xMid: FloatBuffer       // [B, L, H] residual after the attention branch
+    public let ln2Mean: FloatBuffer
+    public let ln2Rstd: FloatBuffer
+    public let h2: FloatBuffer         // [B, L, H] modulate(LN2(xMid))
+    public let mlpPre: FloatBuffer     // [B, L, 4H] mlp.0 output, before GELU
+    public let mlpAct: FloatBuffer     // [B, L, 4H] GELU output
+    public let mlpOut: FloatBuffer     // [B, L, H] mlp.2 output (after dropout when training)
+    public let dropMask1: FloatBuffer? // [B, L, H] dropout scale factors (0 or 1/(1-p)), training only
+    public let dropMask2: FloatBuffer?
+
+    init(B: Int, L: Int, H: Int, heads: Int, training: Bool) {
+        let n = B * L * H
+        xIn = FloatBuffer(count: n)
+        mod = FloatBuffer(count: B * 6 * H)
+        ln1Mean = FloatBuffer(count: B * L)
+        ln1Rstd = FloatBuffer(count: B * L)
+        h1 = FloatBuffer(count: n)
+        qkv = FloatBuffer(count: 3 * n)
+        probs = training ? FloatBuffer(count: B * heads * L * L) : nil
+        attn = FloatBuffer(count: n)
+        attnProj = FloatBuffer(count: n)
+        xMid = FloatBuffer(count: n)
+        ln2Mean = FloatBuffer(count: B * L)
+        ln2Rstd = FloatBuffer(count: B * L)
+        h2 = FloatBuffer(count: n)
+        mlpPre = FloatBuffer(count: 4 * n)
+        mlpAct = FloatBuffer(count: 4 * n)
+        mlpOut = FloatBuffer(count: n)
+        dropMask1 = training ? FloatBuffer(count: n) : nil
+        dropMask2 = training ? FloatBuffer(count: n) : nil
+    }
+}
+
+/// Everything one forward pass at a fixed (batch, length) writes, allocated once.
+///
+/// Inference reuses it for every request of that shape, so nothing is allocated on the model path.
+public final class ForwardWorkspace {
+    public let batch: Int
+    public let length: Int
+    public let training: Bool
+    public let ids: IntBuffer            // [B, L]
+    public let sigma: FloatBuffer        // [B]
+    public let sigmaFreq: FloatBuffer    // [B, 256]
+    public let sigmaHidden: FloatBuffer  // [B, C] mlp.0 output (before SiLU)
+    public let sigmaAct: FloatBuffer     // [B, C] SiLU(mlp.0)
+    public let sigmaOut: FloatBuffer     // [B, C] mlp.2 output (before the extra SiLU)
+    public let cond: FloatBuffer         // [B, C] c = SiLU(sigma_map(sigma))
+    public let blocks: [BlockActivations]
+    public let xFinal: FloatBuffer       // [B, L, H] residual stream after the last block
+    public let finalMod: FloatBuffer     // [B, 2H] shift, scale
+    public let lnfMean: FloatBuffer
+    public let lnfRstd: FloatBuffer
+    public let hFinal: FloatBuffer       // [B, L, H] modulate(LN_final(x))
+    public let logits: FloatBuffer       // [rows, V] log-score (after scale_by_sigma and scatter)
+    public let attnScratch: FloatBuffer  // [2, L, L]
+    /// Rows of `logits` when only some positions get the output head (absorbing sampling).
+    public let headRows: IntBuffer       // [B*L] flat position index per logits row
+    public private(set) var headRowCount: Int
+
+    public init(config: SEDDConfig, batch B: Int, length L: Int, training: Bool = false) {
+        let H = config.hiddenSize, C = config.condDim, V = config.vocabularySize
+        batch = B
+        length = L
+        self.training = training
+        ids = IntBuffer(count: B * L)
+        sigma = FloatBuffer(count: B)
+        sigmaFreq = FloatBuffer(count: B * 256)
+        sigmaHidden = FloatBuffer(count: B * C)
+        sigmaAct = FloatBuffer(count: B * C)
+        sigmaOut = FloatBuffer(count: B * C)
+        cond = FloatBuffer(count: B * C)
+        let count = training ? config.blocks : 1
+        blocks = (0..<count).map { _ in BlockActivations(B: B, L: L, H: H, heads: config.heads, training: training) }
+        xFinal = FloatBuffer(count: B * L * H)
+        finalMod = FloatBuffer(count: B * 2 * H)
+        lnfMean = FloatBuffer(count: B * L)
+        lnfRstd = FloatBuffer(count: B * L)
+        hFinal = FloatBuffer(count: B * L * H)
+        logits = FloatBuffer(count: B * L * V)
+        attnScratch = FloatBuffer(count: 2 * L * L)
+        headRows = IntBuffer(count: B * L)
+        headRowCount = B * L
+        for r in 0..<(B * L) { headRows[r] = Int32(r) }
+    }
+
+    /// Restricts the output head to the given flat positions (b * L + l); nil means every position.
+    public func setHeadRows(_ rows: [Int]?) {
+        if let rows {
+            precondition(rows.count <= batch * length, "more head rows than positions")
+            for (i, r) in rows.enumerated() { headRows[i] = Int32(r) }
+            headRowCount = rows.count
+        } else {
+            for r in 0..<(batch * length) { headRows[r] = Int32(r) }
+            headRowCount = batch * length
+        }
+    }
+
+    /// Bytes held by this workspace (for `--max-memory`).
+    public static func bytes(config: SEDDConfig, batch B: Int, length L: Int, training: Bool) -> Int {
+        let H = config.hiddenSize, V = config.vocabularySize
+        let perBlock = B * L * H * 4 * 16 + (training ? B * config.heads * L * L * 4 + 2 * B * L * H * 4 : 0)
+        return 4 * (B * L * V + 2 * L * L + 3 * B * L * H) + perBlock * (training ? config.blocks : 1)
+    }
+}
