@@ -1,1 +1,0 @@
-// TensorFiles: see docs/architecture.md
