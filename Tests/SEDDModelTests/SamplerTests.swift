@@ -94,7 +94,7 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(g.times.first, 1)
         XCTAssertEqual(g.times.last, 1e-5)
         XCTAssertEqual(g.times[2], 0.500005, accuracy: 1e-7)
-        XCTAssertEqual(g.stepSize, (1 - Double(Float(1e-5))) / 4)
+        XCTAssertEqual(g.stepSize, (1 - 1e-5) / 4)
     }
 
     func testInverseCDFFollowsTheWeights() {
