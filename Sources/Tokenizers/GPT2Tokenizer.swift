@@ -20,7 +20,7 @@ public final class GPT2Tokenizer: Tokenizer {
     private let tokensByID: [String?]
     /// Id of the token for each byte value.
     private let byteTokenIDs: [Int32]
-    private let mergeTable: BPEMergeTable
+    let mergeTable: BPEMergeTable
     private let specialMatcher: SpecialTokenMatcher
     /// The bytes of token `id` are `tokenByteStorage[tokenByteStarts[id]..<tokenByteStarts[id + 1]]`.
     private let tokenByteStarts: [Int]

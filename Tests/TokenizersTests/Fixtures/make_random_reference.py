@@ -124,6 +124,20 @@ def main():
     for _ in range(600):
         text = random_text(rng)
         cases.append({"text": text, "pieces": regex.findall(PATTERN, text), "ids": enc.encode(text)})
+    # Long single pre-tokens: these take the tokenizer's heap path (words over 48 bytes).
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    long_texts = [
+        "".join(rng.choice(letters) for _ in range(rng.randrange(49, 1500))) for _ in range(6)
+    ] + [
+        "".join(rng.choice("etaoinshrdlu") for _ in range(700)),
+        "ab" * 400,
+        "=-" * 300 + "=",
+        "".join(rng.choice("0123456789") for _ in range(500)),
+        " " + "".join(rng.choice("\u00e9\u00e8\u00e0\u00fc\u4e00\u4e8c\u03b1\u03b2") for _ in range(300)),
+        "".join(rng.choice("{}()[];:.,!?+-*/=<>") for _ in range(800)),
+    ]
+    for text in long_texts:
+        cases.append({"text": text, "pieces": regex.findall(PATTERN, text), "ids": enc.encode(text)})
     doc = {
         "what": "random strings -> GPT-2 pre-tokenizer pieces (regex module) and ids (port of openai gpt-2 encoder.py)",
         "regex_version": regex.__version__,
