@@ -54,8 +54,10 @@ public struct BPETrainer: Sendable {
             vocabulary[token] = state.tokenBytes.count + index
         }
         let merges = state.merges.map {
-            (ByteLevelAlphabet.string(for: state.tokenBytes[Int($0.left)]),
-             ByteLevelAlphabet.string(for: state.tokenBytes[Int($0.right)]))
+            (
+                ByteLevelAlphabet.string(for: state.tokenBytes[Int($0.left)]),
+                ByteLevelAlphabet.string(for: state.tokenBytes[Int($0.right)])
+            )
         }
         return try GPT2Tokenizer(vocabulary: vocabulary, merges: merges)
     }

@@ -20,7 +20,10 @@ final class BPETrainerTests: XCTestCase {
             let count = Int.random(in: 3...12, using: &generator)
             // Zipf-like: earlier words are much more frequent.
             let chosen = (0..<count).map { _ in
-                words[min(words.count - 1, Int(Double(words.count) * pow(Double.random(in: 0..<1, using: &generator), 2.5)))]
+                words[
+                    min(
+                        words.count - 1,
+                        Int(Double(words.count) * pow(Double.random(in: 0..<1, using: &generator), 2.5)))]
             }
             return chosen.joined(separator: " ").capitalized + ".\n"
         }
