@@ -19,6 +19,13 @@ final class BPEMergeTable: Sendable {
     private let values: [UInt64]
     private let shift: UInt64
     private static let emptyKey = UInt64.max
+    /// Whether every merge that uses a token ranks after every merge that makes it (true of any trained
+    /// merge list, GPT-2's included). Only then may long words take the heap path, which is then exactly
+    /// equal to the reference loop; see `applyMergesWithHeap`.
+    let ranksFollowCreation: Bool
+    /// Words longer than this (in symbols) use the heap path when allowed: the reference loop is
+    /// quadratic, and a 100 kB run of letters would take seconds.
+    static let heapThreshold = 48
 
     /// Builds the table. When a pair is listed twice the later rank wins, as in GPT-2's
     /// `dict(zip(bpe_merges, range(len(bpe_merges))))`.
@@ -40,6 +47,22 @@ final class BPEMergeTable: Sendable {
         self.keys = keys
         self.values = values
         self.shift = shift
+        self.ranksFollowCreation = Self.checkRanksFollowCreation(merges)
+    }
+
+    private static func checkRanksFollowCreation(_ merges: [Merge]) -> Bool {
+        // Later duplicates of a pair win, so a merge's effective rank is its last position.
+        var effectiveRank: [UInt64: Int] = [:]
+        for (rank, merge) in merges.enumerated() { effectiveRank[key(merge.left, merge.right)] = rank }
+        var lastCreation: [Int32: Int] = [:]
+        for (rank, merge) in merges.enumerated() where effectiveRank[key(merge.left, merge.right)] == rank {
+            lastCreation[merge.merged] = max(lastCreation[merge.merged] ?? -1, rank)
+        }
+        for (rank, merge) in merges.enumerated() where effectiveRank[key(merge.left, merge.right)] == rank {
+            if let created = lastCreation[merge.left], created >= rank { return false }
+            if let created = lastCreation[merge.right], created >= rank { return false }
+        }
+        return true
     }
 
     @inline(__always)
@@ -75,11 +98,15 @@ final class BPEMergeTable: Sendable {
     }
 
     /// Runs GPT-2's BPE over `symbols[0..<count]` in place and returns the new count.
-    ///
+    func applyMerges(_ symbols: UnsafeMutablePointer<Int32>, count: Int) -> Int {
+        if count > Self.heapThreshold && ranksFollowCreation { return applyMergesWithHeap(symbols, count: count) }
+        return applyMergesByRounds(symbols, count: count)
+    }
+
     /// Exactly the reference loop: each round finds the adjacent pair of lowest rank, then merges every
     /// occurrence of that pair in one left-to-right, non-overlapping pass; it stops when no adjacent pair
     /// is a merge. Rounds cost O(count), and there are at most count - 1 of them.
-    func applyMerges(_ symbols: UnsafeMutablePointer<Int32>, count: Int) -> Int {
+    func applyMergesByRounds(_ symbols: UnsafeMutablePointer<Int32>, count: Int) -> Int {
         keys.withUnsafeBufferPointer { keys in
             values.withUnsafeBufferPointer { values in
                 var count = count

@@ -27,11 +27,11 @@ final class GPT2ReferenceTests: XCTestCase {
         }
     }
 
-    /// 600 random strings: pieces from Python `regex` running GPT-2's pattern, ids from a port of OpenAI's
-    /// encoder.py (see Fixtures/make_random_reference.py).
+    /// 600 random strings and 12 long single words: pieces from Python `regex` running GPT-2's pattern,
+    /// ids from a port of OpenAI's encoder.py (see Fixtures/make_random_reference.py).
     func testRandomReferenceEncodings() throws {
         let cases = try Fixtures.referenceCases("random-reference.json")
-        XCTAssertEqual(cases.count, 600)
+        XCTAssertEqual(cases.count, 612)
         var failures = 0
         for reference in cases {
             let text = escaped(reference.text)
