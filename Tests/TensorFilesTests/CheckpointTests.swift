@@ -42,6 +42,43 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// Hub checkpoints pickle the state_dict's `_metadata` attribute with BUILD, and whole-module saves wrap
+    /// tensors in `_rebuild_parameter`; both must load.
+    func testMetadataBuildAndParameterWrapper() throws {
+        var pickle = PickleBuilder()
+        pickle.beginStateDict()
+        pickle.string("p")
+        pickle.global("torch._utils", "_rebuild_parameter")
+        pickle.op("(")
+        pickle.bytes += Array(PickleBuilder.tensorOnly(key: "0", numel: 6, shape: [6], strides: [1]))
+        pickle.op(0x88)
+        pickle.global("collections", "OrderedDict")
+        pickle.op(")")
+        pickle.op("R")
+        pickle.op("t")
+        pickle.op("R")
+        pickle.op("u")
+        // state = {"_metadata": OrderedDict({"": {"version": 1}})}
+        pickle.op("}")
+        pickle.string("_metadata")
+        pickle.global("collections", "OrderedDict")
+        pickle.op(")")
+        pickle.op("R")
+        pickle.string("")
+        pickle.op("}")
+        pickle.string("version")
+        pickle.int(1)
+        pickle.op("s")
+        pickle.op("s")
+        pickle.op("s")
+        pickle.op("b")
+        pickle.op(".")
+        let url = try write(makeCheckpoint(pickle: pickle.bytes), "metadata-build")
+        let archive = try TorchCheckpointFile(url: url)
+        XCTAssertEqual(archive.tensorNames, ["p"])
+        XCTAssertEqual(try archive.readFloat32("p"), [1, 2, 3, 4, 5, 6])
+    }
+
     func testFixtureTruncatedAtSeveralPoints() throws {
         let bytes = Array(try Data(contentsOf: TestFiles.fixture("absorb.pytorch_model.bin")))
         for cut in [0, 21, 100, bytes.count / 2, bytes.count - 30, bytes.count - 1] {

@@ -123,6 +123,14 @@ struct PickleBuilder {
         op("R")
     }
 
+    /// The `_rebuild_tensor_v2(...)` call alone (no name), for wrapping in other calls.
+    static func tensorOnly(key: String, numel: Int, shape: [Int], strides: [Int]) -> [UInt8] {
+        var builder = PickleBuilder()
+        builder.bytes = []
+        builder.tensor(name: "", key: key, numel: numel, shape: shape, strides: strides)
+        return Array(builder.bytes.dropFirst(5))  // drop the name's BINUNICODE (opcode, 4-byte length, no text)
+    }
+
     mutating func endStateDict() {
         op("u")
         op(".")
