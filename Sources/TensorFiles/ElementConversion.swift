@@ -8,9 +8,13 @@ enum ElementConversion {
     ) {
         switch dtype {
         case .f32:
-            for index in 0..<count {
-                destination[index] = Float(bitPattern: load(source, index, UInt32.self))
-            }
+            #if _endian(little)
+                UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)
+            #else
+                for index in 0..<count {
+                    destination[index] = Float(bitPattern: load(source, index, UInt32.self))
+                }
+            #endif
         case .f64:
             for index in 0..<count {
                 destination[index] = Float(Double(bitPattern: load(source, index, UInt64.self)))
@@ -33,9 +37,13 @@ enum ElementConversion {
     ) {
         switch dtype {
         case .f64:
-            for index in 0..<count {
-                destination[index] = Double(bitPattern: load(source, index, UInt64.self))
-            }
+            #if _endian(little)
+                UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 8)
+            #else
+                for index in 0..<count {
+                    destination[index] = Double(bitPattern: load(source, index, UInt64.self))
+                }
+            #endif
         case .f32, .f16, .bf16:
             for index in 0..<count {
                 var narrow: Float = 0
@@ -52,7 +60,11 @@ enum ElementConversion {
     ) {
         switch dtype {
         case .i64:
-            for index in 0..<count { destination[index] = Int64(bitPattern: load(source, index, UInt64.self)) }
+            #if _endian(little)
+                UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 8)
+            #else
+                for index in 0..<count { destination[index] = Int64(bitPattern: load(source, index, UInt64.self)) }
+            #endif
         case .i32:
             for index in 0..<count { destination[index] = Int64(Int32(bitPattern: load(source, index, UInt32.self))) }
         case .i16:
@@ -105,7 +117,8 @@ enum TypedReads {
     ) throws(TensorFileError) {
         let info = try floatInfo(source, name)
         guard count == info.elementCount else {
-            throw TensorFileError.countMismatch(file: source.path, tensor: name, expected: info.elementCount, found: count)
+            throw TensorFileError.countMismatch(
+                file: source.path, tensor: name, expected: info.elementCount, found: count)
         }
         try source.withContiguousBytes(name) { bytes, info in
             ElementConversion.toFloat32(bytes, dtype: info.dtype, count: count, into: destination)

@@ -84,7 +84,9 @@ struct HeaderJSONParser {
     }
 
     private mutating func expect(_ byte: UInt8) throws(Failure) {
-        guard position < bytes.count else { throw failure("unexpected end, expected '\(Character(UnicodeScalar(byte)))'") }
+        guard position < bytes.count else {
+            throw failure("unexpected end, expected '\(Character(UnicodeScalar(byte)))'")
+        }
         guard bytes[position] == byte else {
             throw failure("expected '\(Character(UnicodeScalar(byte)))'")
         }
@@ -97,9 +99,15 @@ struct HeaderJSONParser {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try parseLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try parseLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try parseLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try parseLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try parseLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try parseLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw failure("unexpected byte \(bytes[position])")
         }
@@ -190,7 +198,8 @@ struct HeaderJSONParser {
         }
         if position < bytes.count && (bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E")) {
             position += 1
-            if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) {
+            if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-"))
+            {
                 position += 1
             }
             guard position < bytes.count, isDigit(bytes[position]) else { throw failure("invalid exponent") }

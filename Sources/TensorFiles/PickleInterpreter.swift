@@ -37,7 +37,9 @@ struct PickleInterpreter {
                 _ = try readBytes(8)
             case UInt8(ascii: "."):  // STOP
                 guard marks.isEmpty else { throw malformed("STOP with an open MARK") }
-                guard stack.count == 1 else { throw malformed("STOP with \(stack.count) values on the stack, expected 1") }
+                guard stack.count == 1 else {
+                    throw malformed("STOP with \(stack.count) values on the stack, expected 1")
+                }
                 return stack[0]
             case UInt8(ascii: "("): marks.append(stack.count)  // MARK
             case UInt8(ascii: "}"): stack.append(.dict(PickleDict()))  // EMPTY_DICT
@@ -92,7 +94,9 @@ struct PickleInterpreter {
             case UInt8(ascii: "Q"):  // BINPERSID
                 stack.append(.storage(try persistentLoad(try pop())))
             case UInt8(ascii: "R"):  // REDUCE
-                guard case .tuple(let arguments) = try pop() else { throw malformed("REDUCE arguments are not a tuple") }
+                guard case .tuple(let arguments) = try pop() else {
+                    throw malformed("REDUCE arguments are not a tuple")
+                }
                 stack.append(try reduce(try pop(), arguments))
             case UInt8(ascii: "b"):  // BUILD
                 let state = try pop()
@@ -146,7 +150,9 @@ struct PickleInterpreter {
     }
 
     private mutating func readLine() throws(TensorFileError) -> String {
-        guard let newline = bytes[position...].firstIndex(of: 0x0A) else { throw malformed("GLOBAL without newline") }
+        guard let newline = bytes[position...].firstIndex(of: 0x0A) else {
+            throw malformed("stream ends inside a GLOBAL name (no newline)")
+        }
         let line = try readString(length: newline - position)
         position += 1
         return line
@@ -201,7 +207,8 @@ struct PickleInterpreter {
 
     private func resolve(module: String, name: String) throws(TensorFileError) -> PickleGlobal {
         guard let global = PickleGlobal(module: module, name: name) else {
-            throw TensorFileError.unsupportedPickleGlobal(file: path, global: "\(module).\(name)", position: opcodeStart)
+            throw TensorFileError.unsupportedPickleGlobal(
+                file: path, global: "\(module).\(name)", position: opcodeStart)
         }
         return global
     }
@@ -211,7 +218,8 @@ struct PickleInterpreter {
             case .global(.storageType(let dtype)) = fields[1], case .string(let key) = fields[2],
             case .string(let location) = fields[3], case .int(let count) = fields[4], count >= 0
         else {
-            throw malformed("persistent id \(id.kindName) is not ('storage', torch.<Type>Storage, key, location, numel)")
+            throw malformed(
+                "persistent id \(id.kindName) is not ('storage', torch.<Type>Storage, key, location, numel)")
         }
         return PickleStorage(dtype: dtype, key: key, location: location, elementCount: Int(count))
     }

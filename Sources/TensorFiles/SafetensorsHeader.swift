@@ -71,7 +71,8 @@ enum SafetensorsHeader {
         return metadata
     }
 
-    private static func parseTensor(_ name: String, _ value: HeaderJSON, path: String) throws(TensorFileError) -> Tensor {
+    private static func parseTensor(_ name: String, _ value: HeaderJSON, path: String) throws(TensorFileError) -> Tensor
+    {
         func invalid(_ reason: String) -> TensorFileError {
             .invalidTensorEntry(file: path, tensor: name, reason: reason)
         }
@@ -96,8 +97,9 @@ enum SafetensorsHeader {
             throw TensorFileError.unknownDType(file: path, tensor: name, found: dtypeName)
         }
         guard case .array(let shapeItems)? = shapeValue else {
-            throw invalid("field \"shape\": expected an array of non-negative integers, found "
-                + (shapeValue?.kindName ?? "nothing"))
+            throw invalid(
+                "field \"shape\": expected an array of non-negative integers, found "
+                    + (shapeValue?.kindName ?? "nothing"))
         }
         var shape: [Int] = []
         for item in shapeItems {
@@ -109,8 +111,9 @@ enum SafetensorsHeader {
         guard case .array(let offsetItems)? = offsetsValue, offsetItems.count == 2,
             let begin = offsetItems[0].nonNegativeInt, let end = offsetItems[1].nonNegativeInt
         else {
-            throw invalid("field \"data_offsets\": expected [begin, end] with non-negative integers, found "
-                + (offsetsValue?.kindName ?? "nothing"))
+            throw invalid(
+                "field \"data_offsets\": expected [begin, end] with non-negative integers, found "
+                    + (offsetsValue?.kindName ?? "nothing"))
         }
         guard begin <= end else {
             throw invalid("data_offsets [\(begin), \(end)] end before they begin")

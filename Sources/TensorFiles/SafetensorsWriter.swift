@@ -93,7 +93,8 @@ public final class SafetensorsWriter {
             if !first { json += "," }
             first = false
             let end = offset + tensor.bytes.count
-            json += jsonString(tensor.name) + ":{\"dtype\":\"\(tensor.info.dtype.rawValue)\",\"shape\":["
+            json +=
+                jsonString(tensor.name) + ":{\"dtype\":\"\(tensor.info.dtype.rawValue)\",\"shape\":["
                 + tensor.info.shape.map(String.init).joined(separator: ",") + "],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }

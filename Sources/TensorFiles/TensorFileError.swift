@@ -69,7 +69,8 @@ public enum TensorFileError: Error, Equatable, Sendable, CustomStringConvertible
         case .truncated(let file, let what, let needed, let found):
             return "\(file): truncated \(what): expected at least \(needed) bytes, found \(found)"
         case .headerLengthBeyondFile(let file, let length, let size):
-            return "\(file): safetensors header length \(length) (first 8 bytes, little-endian) runs past the end of the "
+            return
+                "\(file): safetensors header length \(length) (first 8 bytes, little-endian) runs past the end of the "
                 + "file: expected at most \(max(size - 8, 0)) for a file of \(size) bytes"
         case .headerTooLarge(let file, let length, let limit):
             return "\(file): safetensors header length \(length) exceeds the limit of \(limit) bytes"
@@ -84,7 +85,7 @@ public enum TensorFileError: Error, Equatable, Sendable, CustomStringConvertible
                 + DType.allCases.map(\.rawValue).joined(separator: ", ")
         case .offsetsOutOfBounds(let file, let tensor, let begin, let end, let length):
             return "\(file): tensor \"\(tensor)\": data_offsets [\(begin), \(end)] outside the data section: expected "
-                + "0 <= begin <= end <= \(length)"
+                + "0 <= begin <= end <= \(length) (is the file truncated?)"
         case .offsetsOverlap(let file, let tensor, let previous, let begin, let previousEnd):
             return "\(file): tensor \"\(tensor)\": data_offsets start at \(begin), overlapping tensor \"\(previous)\" "
                 + "which ends at \(previousEnd): expected a start of \(previousEnd)"

@@ -44,7 +44,8 @@ public final class TorchCheckpointFile: TensorArchive, ContiguousTensorSource, @
             for entry in zip.entries {
                 let found = CRC32.checksum(UnsafeRawBufferPointer(rebasing: mapped.bytes[entry.range]))
                 guard found == entry.crc32 else {
-                    throw TensorFileError.checksumMismatch(file: path, entry: entry.name, expected: entry.crc32, found: found)
+                    throw TensorFileError.checksumMismatch(
+                        file: path, entry: entry.name, expected: entry.crc32, found: found)
                 }
             }
         }
@@ -61,7 +62,8 @@ public final class TorchCheckpointFile: TensorArchive, ContiguousTensorSource, @
                     file: path, tensor: nil, reason: "byteorder record says \"\(text)\", expected \"little\"")
             }
         }
-        let root = try PickleInterpreter.run(UnsafeRawBufferPointer(rebasing: mapped.bytes[pickles[0].range]), path: path)
+        let root = try PickleInterpreter.run(
+            UnsafeRawBufferPointer(rebasing: mapped.bytes[pickles[0].range]), path: path)
         guard case .dict(let dict) = root else {
             throw TensorFileError.invalidCheckpoint(
                 file: path, tensor: nil, reason: "data.pkl holds \(root.kindName), expected a state_dict (a dict)")
@@ -87,7 +89,9 @@ public final class TorchCheckpointFile: TensorArchive, ContiguousTensorSource, @
     private static func locate(
         _ tensor: PickleTensor, name: String, archive: ZipArchive, prefix: String, path: String
     ) throws(TensorFileError) -> Entry {
-        func invalid(_ reason: String) -> TensorFileError { .invalidCheckpoint(file: path, tensor: name, reason: reason) }
+        func invalid(_ reason: String) -> TensorFileError {
+            .invalidCheckpoint(file: path, tensor: name, reason: reason)
+        }
         let storage = tensor.storage
         let entryName = prefix + "data/" + storage.key
         guard let zipEntry = archive.entry(named: entryName) else {
@@ -96,8 +100,9 @@ public final class TorchCheckpointFile: TensorArchive, ContiguousTensorSource, @
         guard let storageBytes = checkedElementCount([storage.elementCount], elementSize: storage.dtype.byteSize),
             storageBytes == zipEntry.range.count
         else {
-            throw invalid("storage \"\(entryName)\" holds \(zipEntry.range.count) bytes, expected \(storage.elementCount) "
-                + "\(storage.dtype.rawValue) elements")
+            throw invalid(
+                "storage \"\(entryName)\" holds \(zipEntry.range.count) bytes, expected \(storage.elementCount) "
+                    + "\(storage.dtype.rawValue) elements")
         }
         guard tensor.shape.allSatisfy({ $0 >= 0 }), tensor.strides.allSatisfy({ $0 >= 0 }),
             let elementCount = checkedElementCount(tensor.shape)
@@ -111,8 +116,9 @@ public final class TorchCheckpointFile: TensorArchive, ContiguousTensorSource, @
                 last += span
             }
             guard last < storage.elementCount else {
-                throw invalid("view (offset \(tensor.storageOffset), shape \(tensor.shape), strides \(tensor.strides)) "
-                    + "reaches element \(last), but storage \"\(entryName)\" holds \(storage.elementCount)")
+                throw invalid(
+                    "view (offset \(tensor.storageOffset), shape \(tensor.shape), strides \(tensor.strides)) "
+                        + "reaches element \(last), but storage \"\(entryName)\" holds \(storage.elementCount)")
             }
         } else if tensor.storageOffset > storage.elementCount {
             throw invalid("storage offset \(tensor.storageOffset) beyond storage of \(storage.elementCount) elements")
@@ -170,7 +176,8 @@ public final class TorchCheckpointFile: TensorArchive, ContiguousTensorSource, @
     ) throws -> Result {
         let entry = try entry(name)
         guard entry.isContiguous else {
-            throw TensorFileError.nonContiguous(file: path, tensor: name, shape: entry.info.shape, strides: entry.strides)
+            throw TensorFileError.nonContiguous(
+                file: path, tensor: name, shape: entry.info.shape, strides: entry.strides)
         }
         let begin = entry.storage.lowerBound + entry.storageOffset * entry.info.dtype.byteSize
         return try withExtendedLifetime(mapped) {
@@ -195,7 +202,8 @@ public final class TorchCheckpointFile: TensorArchive, ContiguousTensorSource, @
         var index = [Int](repeating: 0, count: shape.count)
         var source = entry.storageOffset
         for element in 0..<count {
-            (gathered + element * elementSize).copyMemory(from: storageBase + source * elementSize, byteCount: elementSize)
+            (gathered + element * elementSize).copyMemory(
+                from: storageBase + source * elementSize, byteCount: elementSize)
             var dimension = shape.count - 1
             while dimension >= 0 {
                 index[dimension] += 1

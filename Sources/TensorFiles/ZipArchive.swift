@@ -48,8 +48,9 @@ struct ZipArchive {
             directoryOffset = Int(reader.u64(record + 48))
         }
         guard reader.contains(directoryOffset, directorySize), directoryOffset + directorySize <= endRecord else {
-            throw corrupt("central directory [\(directoryOffset), +\(directorySize)) lies outside the file "
-                + "(\(bytes.count) bytes, end record at \(endRecord))")
+            throw corrupt(
+                "central directory [\(directoryOffset), +\(directorySize)) lies outside the file "
+                    + "(\(bytes.count) bytes, end record at \(endRecord))")
         }
 
         var entries: [Entry] = []
@@ -57,19 +58,22 @@ struct ZipArchive {
         var cursor = directoryOffset
         for ordinal in 0..<entryCount {
             guard cursor + 46 <= directoryOffset + directorySize, reader.u32(cursor) == Self.centralSignature else {
-                throw corrupt("central directory entry \(ordinal) of \(entryCount) at byte \(cursor): expected "
-                    + "signature PK\\1\\2")
+                throw corrupt(
+                    "central directory entry \(ordinal) of \(entryCount) at byte \(cursor): expected "
+                        + "signature PK\\1\\2")
             }
-            let (entry, next) = try Self.parseEntry(reader, at: cursor, limit: directoryOffset + directorySize,
-                                                   dataLimit: directoryOffset, path: path)
+            let (entry, next) = try Self.parseEntry(
+                reader, at: cursor, limit: directoryOffset + directorySize,
+                dataLimit: directoryOffset, path: path)
             guard index[entry.name] == nil else { throw corrupt("duplicate entry \"\(entry.name)\"") }
             index[entry.name] = entries.count
             entries.append(entry)
             cursor = next
         }
         guard cursor == directoryOffset + directorySize else {
-            throw corrupt("central directory holds \(directoryOffset + directorySize - cursor) bytes after its "
-                + "\(entryCount) announced entries")
+            throw corrupt(
+                "central directory holds \(directoryOffset + directorySize - cursor) bytes after its "
+                    + "\(entryCount) announced entries")
         }
         self.entries = entries
         self.index = index
@@ -86,7 +90,9 @@ struct ZipArchive {
         var position = count - 22
         while position >= lowest {
             // The comment length must account for exactly the bytes after the record.
-            if reader.u32(position) == endOfDirectorySignature && Int(reader.u16(position + 20)) == count - position - 22 {
+            if reader.u32(position) == endOfDirectorySignature
+                && Int(reader.u16(position + 20)) == count - position - 22
+            {
                 return position
             }
             position -= 1
@@ -146,8 +152,9 @@ struct ZipArchive {
                 reason: "is compressed (method \(method)); torch.save stores entries uncompressed (method 0)")
         }
         guard compressedSize == size else {
-            throw corrupt("entry \"\(name)\" is stored but its compressed size \(compressedSize) differs from its "
-                + "size \(size)")
+            throw corrupt(
+                "entry \"\(name)\" is stored but its compressed size \(compressedSize) differs from its "
+                    + "size \(size)")
         }
         guard localOffset <= UInt64(dataLimit), reader.contains(Int(localOffset), 30),
             reader.u32(Int(localOffset)) == localSignature
@@ -163,8 +170,9 @@ struct ZipArchive {
                 .elementsEqual(nameBytes)
         else { throw corrupt("entry \"\(name)\": local header name differs from the central directory") }
         guard size <= UInt64(dataLimit), dataStart <= dataLimit - Int(size) else {
-            throw corrupt("entry \"\(name)\": data [\(dataStart), +\(size)) runs into the central directory at "
-                + "\(dataLimit)")
+            throw corrupt(
+                "entry \"\(name)\": data [\(dataStart), +\(size)) runs into the central directory at "
+                    + "\(dataLimit)")
         }
         return (Entry(name: name, range: dataStart..<(dataStart + Int(size)), crc32: crc), next)
     }
