@@ -61,7 +61,7 @@ final class ConnectionTests: XCTestCase {
         close(fd)
         runner.waitUntilFinished()
         XCTAssertEqual(received.count, payload.count)
-        XCTAssertTrue(received == payload)
+        XCTAssertTrue(sameBytes(received, payload))
     }
 
     /// A client that never reads cannot hold `stop()` hostage: after the grace period the connection is

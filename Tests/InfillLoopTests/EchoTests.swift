@@ -73,7 +73,7 @@ final class EchoTests: XCTestCase {
         for index in 0..<clients {
             let bytes = received.current[index] ?? []
             XCTAssertEqual(bytes.count, size, "client \(index) got \(bytes.count) bytes")
-            XCTAssertTrue(bytes == testPattern(count: size, seed: index), "client \(index): bytes differ or reordered")
+            XCTAssertTrue(sameBytes(bytes, testPattern(count: size, seed: index)), "client \(index): bytes differ or reordered")
         }
     }
 }

@@ -36,7 +36,7 @@ final class StdioTests: XCTestCase {
         close(output.read)
         runner.waitUntilFinished()
         XCTAssertEqual(received.count, payload.count)
-        XCTAssertTrue(received == payload)
+        XCTAssertTrue(sameBytes(received, payload))
     }
 
     func testRegularFileInRegularFileOut() throws {
@@ -55,7 +55,7 @@ final class StdioTests: XCTestCase {
         runner.waitUntilFinished()
         let written = try XCTUnwrap(FileManager.default.contents(atPath: outputPath))
         XCTAssertEqual(written.count, payload.count)
-        XCTAssertTrue([UInt8](written) == payload)
+        XCTAssertTrue(sameBytes([UInt8](written), payload))
     }
 
     func testRegularFileInPipeOut() throws {
@@ -111,7 +111,7 @@ final class StdioTests: XCTestCase {
         let received = try TestSocket.readToEnd(pair[1])
         close(pair[1])
         runner.waitUntilFinished()
-        XCTAssertTrue(received == payload)
+        XCTAssertTrue(sameBytes(received, payload))
     }
 
     func testUnsupportedDescriptorsAreRefused() throws {
