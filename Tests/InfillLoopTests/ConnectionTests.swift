@@ -13,6 +13,8 @@ final class ConnectionTests: XCTestCase {
     func testClientDisconnectMidWriteEndsThatConnectionOnly() throws {
         let loop = try EventLoop()
         let ends = Locked<[Int: Int]>([:])
+        let diagnostics = Locked<[String]>([])
+        loop.onDiagnostic = { message in diagnostics.withValue { $0.append(message) } }
         let chunk = testPattern(count: 256 * 1024, seed: 1)
         let socket = try loop.listen(.tcp(host: "127.0.0.1", port: 0), allowRemote: false) { connection in
             if connection.id == 1 {
@@ -43,6 +45,40 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(String(decoding: answer, as: UTF8.self), "still here")
         XCTAssertEqual(ends.current, [1: 1], "onEnd must fire once, for the disconnected client only")
         XCTAssertEqual(loop.openConnectionCount, 0)
+        let report = diagnostics.current.joined(separator: "\n")
+        XCTAssertTrue(report.contains("connection 1 (tcp:127.0.0.1:"), report)
+        XCTAssertTrue(report.contains("ECONNRESET") || report.contains("EPIPE"), report)
+    }
+
+    /// Closures that capture their own connection strongly (as a server's do) form a cycle; closing must
+    /// break it, so connections and the loop are freed once everything closed.
+    func testClosedConnectionsAndTheirClosuresAreReleased() throws {
+        let path = try makeTemporaryDirectory(self) + "/release.sock"
+        let released = Locked<[WeakConnection]>([])
+        do {
+            let loop = try EventLoop()
+            try loop.listen(.unix(path: path), allowRemote: false) { connection in
+                released.withValue { $0.append(WeakConnection(connection)) }
+                connection.onData = { bytes in connection.write(bytes) }
+                connection.onEnd = { connection.close() }
+            }
+            let runner = LoopRunner(loop)
+            runner.start()
+            for _ in 0..<3 {
+                let fd = try TestSocket.connectUnix(path)
+                try TestSocket.sendAll(fd, Array("x".utf8))
+                shutdown(fd, Int32(SHUT_WR))
+                XCTAssertEqual(try TestSocket.readToEnd(fd), Array("x".utf8))
+                close(fd)
+            }
+            // One client still connected when the loop stops: stop closes it, which must free it too.
+            let lingering = try TestSocket.connectUnix(path)
+            XCTAssertTrue(waitUntil { released.current.count == 4 })
+            runner.stopAndWait()
+            close(lingering)
+        }
+        XCTAssertEqual(released.current.count, 4)
+        XCTAssertTrue(released.current.allSatisfy { $0.connection == nil }, "a connection outlived its loop")
     }
 
     /// `stop()` right after a large write still delivers every byte, then closes.
@@ -131,6 +167,11 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(connections.first?.2, "unix:\(path)")
         XCTAssertTrue(connections.last?.2.hasPrefix("tcp:127.0.0.1:") ?? false, connections.last?.2 ?? "")
     }
+}
+
+final class WeakConnection: @unchecked Sendable {
+    weak var connection: LoopConnection?
+    init(_ connection: LoopConnection) { self.connection = connection }
 }
 
 /// Polls `condition` until it holds or the test timeout passes (no timing is asserted, only the outcome).

@@ -137,3 +137,72 @@ final class StdioTests: XCTestCase {
         return (fds[0], fds[1])
     }
 }
+
+/// `sedd serve` typed at a terminal: stdin and stdout are the same pseudo-terminal, on two descriptors.
+final class TerminalStdioTests: XCTestCase {
+    func testTerminalInTerminalOut() throws {
+        guard let pty = PseudoTerminalCalls() else { throw XCTSkip("no pseudo-terminal calls in this libc") }
+        let master = pty.openMaster(O_RDWR | O_NOCTTY)
+        guard master >= 0, pty.grant(master) == 0, pty.unlock(master) == 0, let name = pty.slaveName(master) else {
+            throw XCTSkip("no pseudo-terminals here")
+        }
+        defer { close(master) }
+        let terminalIn = open(String(cString: name), O_RDWR | O_NOCTTY)
+        XCTAssertGreaterThanOrEqual(terminalIn, 0)
+        var mode = termios()
+        tcgetattr(terminalIn, &mode)
+        cfmakeraw(&mode)  // no echo, no line editing, no newline translation: bytes as they are
+        tcsetattr(terminalIn, TCSANOW, &mode)
+        let terminalOut = dup(terminalIn)
+
+        let loop = try EventLoop()
+        let message = Array("hello terminal".utf8)
+        var received: [UInt8] = []
+        try loop.attach(readFD: terminalIn, writeFD: terminalOut) { [unowned loop] connection in
+            connection.onData = { [unowned connection] bytes in
+                received += bytes
+                if received.count >= message.count {
+                    connection.write(Array(received.reversed()))
+                    connection.close()
+                    loop.stop()
+                }
+            }
+        }
+        let runner = LoopRunner(loop)
+        runner.start()
+        XCTAssertEqual(write(master, message, message.count), message.count)
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 256)
+        var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+        while answer.count < message.count, poll(&poller, 1, Int32(testTimeout * 1000)) > 0 {
+            let count = read(master, &chunk, chunk.count)
+            if count <= 0 { break }
+            answer += chunk[0..<count]
+        }
+        runner.waitUntilFinished()
+        XCTAssertEqual(received, message)
+        XCTAssertEqual(answer, Array(message.reversed()))
+    }
+}
+
+/// posix_openpt and friends, which the Glibc module leaves out (they need _XOPEN_SOURCE), looked up in libc.
+private struct PseudoTerminalCalls {
+    typealias OpenMaster = @convention(c) (Int32) -> Int32
+    typealias OnMaster = @convention(c) (Int32) -> Int32
+    typealias SlaveName = @convention(c) (Int32) -> UnsafeMutablePointer<CChar>?
+    let openMaster: OpenMaster
+    let grant: OnMaster
+    let unlock: OnMaster
+    let slaveName: SlaveName
+
+    init?() {
+        guard let libc = dlopen(nil, RTLD_NOW), let open = dlsym(libc, "posix_openpt"),
+            let grant = dlsym(libc, "grantpt"), let unlock = dlsym(libc, "unlockpt"),
+            let name = dlsym(libc, "ptsname")
+        else { return nil }
+        openMaster = unsafeBitCast(open, to: OpenMaster.self)
+        self.grant = unsafeBitCast(grant, to: OnMaster.self)
+        self.unlock = unsafeBitCast(unlock, to: OnMaster.self)
+        slaveName = unsafeBitCast(name, to: SlaveName.self)
+    }
+}
