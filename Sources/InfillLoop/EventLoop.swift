@@ -77,7 +77,9 @@ public final class EventLoop {
     }
 
     /// Attaches any two descriptors as one connection: what `attachStdio` does with 0 and 1. The
-    /// connection takes ownership of both and closes them when it closes.
+    /// connection takes ownership of both and closes them when it closes (0, 1 and 2 are pointed at
+    /// /dev/null instead). The same descriptor twice (a socket) makes one duplex stream. If this throws
+    /// because the write side could not be opened, the read side was already taken and is closed.
     public func attach(
         readFD: Int32, writeFD: Int32, kind: ConnectionKind = .stdio,
         onConnection: @escaping (LoopConnection) -> Void

@@ -14,14 +14,18 @@ final class StreamEndpoint: LibUVHandle, ConnectionEndpoint {
 
     let flavor: Flavor
     var connection: LoopConnection?
-    /// The descriptor this stream was opened on, when it came from outside (stdio); nil when accepted.
-    private let adoptedDescriptor: Int32?
+    /// The descriptor this stream was opened on, when it came from outside (stdio) and libuv took it;
+    /// nil for accepted sockets and for a failed open (the descriptor then stays the caller's).
+    private var adoptedDescriptor: Int32?
+    /// Whether libuv drives `adoptedDescriptor` itself. `uv_tty_init` may instead reopen the terminal
+    /// on a new descriptor (so non-blocking mode does not leak to other processes sharing it) and dup2
+    /// that over the original, which then stays ours to give back.
+    private var libuvUsesAdoptedDescriptor = true
     private var readBuffer: UnsafeMutableRawPointer?
     private(set) var pendingWriteCount = 0
 
-    private init(core: LoopCore, flavor: Flavor, descriptor: Int32?) {
+    private init(core: LoopCore, flavor: Flavor) {
         self.flavor = flavor
-        self.adoptedDescriptor = descriptor
         let size: Int
         switch flavor {
         case .pipe: size = MemoryLayout<uv_pipe_t>.size
@@ -35,7 +39,7 @@ final class StreamEndpoint: LibUVHandle, ConnectionEndpoint {
 
     /// A fresh, unconnected stream for `uv_accept`.
     static func makeForAccept(core: LoopCore, flavor: Flavor) throws(LoopError) -> StreamEndpoint {
-        let endpoint = StreamEndpoint(core: core, flavor: flavor, descriptor: nil)
+        let endpoint = StreamEndpoint(core: core, flavor: flavor)
         let status: Int32
         switch flavor {
         case .pipe: status = uv_pipe_init(core.loop, endpoint.pointer(as: uv_pipe_t.self), 0)
@@ -54,7 +58,7 @@ final class StreamEndpoint: LibUVHandle, ConnectionEndpoint {
     static func open(core: LoopCore, descriptor fd: Int32, flavor: Flavor, readable: Bool) throws(LoopError)
         -> StreamEndpoint
     {
-        let endpoint = StreamEndpoint(core: core, flavor: flavor, descriptor: fd)
+        let endpoint = StreamEndpoint(core: core, flavor: flavor)
         var status: Int32
         let what: String
         switch flavor {
@@ -81,6 +85,9 @@ final class StreamEndpoint: LibUVHandle, ConnectionEndpoint {
             if endpoint.isAdopted { endpoint.close() } else { endpoint.discardUnadopted() }
             throw .libuv(operation: what, code: status)
         }
+        endpoint.adoptedDescriptor = fd
+        var used = uv_os_fd_t(-1)
+        if uv_fileno(endpoint.handle, &used) == 0 { endpoint.libuvUsesAdoptedDescriptor = used == fd }
         return endpoint
     }
 
@@ -161,8 +168,10 @@ final class StreamEndpoint: LibUVHandle, ConnectionEndpoint {
     override func didClose() {
         readBuffer?.deallocate()
         readBuffer = nil
-        // libuv closes descriptors above 2 itself and deliberately leaves 0, 1 and 2 open.
-        if let fd = adoptedDescriptor, fd <= 2 { releaseDescriptor(fd, alreadyClosed: false) }
+        // libuv closes the descriptor it uses when above 2, and deliberately leaves 0, 1 and 2 open.
+        if let fd = adoptedDescriptor, fd <= 2 || !libuvUsesAdoptedDescriptor {
+            releaseDescriptor(fd, alreadyClosed: false)
+        }
         let connection = self.connection
         self.connection = nil
         connection?.endpointDidClose(self)

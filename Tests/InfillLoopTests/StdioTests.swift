@@ -37,6 +37,8 @@ final class StdioTests: XCTestCase {
         runner.waitUntilFinished()
         XCTAssertEqual(received.count, payload.count)
         XCTAssertTrue(sameBytes(received, payload))
+        XCTAssertEqual(fcntl(input.read, F_GETFD), -1, "the connection owns and closes its descriptors")
+        XCTAssertEqual(fcntl(output.write, F_GETFD), -1, "the connection owns and closes its descriptors")
     }
 
     func testRegularFileInRegularFileOut() throws {
@@ -56,6 +58,8 @@ final class StdioTests: XCTestCase {
         let written = try XCTUnwrap(FileManager.default.contents(atPath: outputPath))
         XCTAssertEqual(written.count, payload.count)
         XCTAssertTrue(sameBytes([UInt8](written), payload))
+        XCTAssertEqual(fcntl(readFD, F_GETFD), -1, "the connection owns and closes its descriptors")
+        XCTAssertEqual(fcntl(writeFD, F_GETFD), -1, "the connection owns and closes its descriptors")
     }
 
     func testRegularFileInPipeOut() throws {
@@ -182,6 +186,9 @@ final class TerminalStdioTests: XCTestCase {
         runner.waitUntilFinished()
         XCTAssertEqual(received, message)
         XCTAssertEqual(answer, Array(message.reversed()))
+        // Both descriptors were handed over, so both are closed now (libuv worked on reopened copies).
+        XCTAssertEqual(fcntl(terminalIn, F_GETFD), -1)
+        XCTAssertEqual(fcntl(terminalOut, F_GETFD), -1)
     }
 }
 
