@@ -42,7 +42,9 @@ enum DescriptorAttachment {
         do {
             switch writeNature {
             case .stream(let flavor):
-                return (source, try StreamEndpoint.open(core: core, descriptor: writeFD, flavor: flavor, readable: false))
+                return (
+                    source, try StreamEndpoint.open(core: core, descriptor: writeFD, flavor: flavor, readable: false)
+                )
             case .file:
                 let sink = RegularFileWriter(core: core, descriptor: writeFD, ownsDescriptor: readFD != writeFD)
                 return (source, sink)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where a listener accepts clients: `unix:PATH` or `tcp:HOST:PORT` (an IPv6 host in brackets,

@@ -24,6 +24,7 @@ public final class LoopConnection {
     private enum State { case open, draining, closing, closed }
     private var state = State.open
     private var hasEnded = false
+    private var isPaused = false
     private let source: ConnectionEndpoint
     private let sink: ConnectionEndpoint
     private var openEndpoints: Int
@@ -54,6 +55,19 @@ public final class LoopConnection {
         sink.write(bytes)
     }
 
+    /// Stops delivering `onData` until `resumeReading()` (input backpressure); bytes wait in the kernel.
+    public func pauseReading() {
+        guard state == .open, !isPaused else { return }
+        isPaused = true
+        source.stopReading()
+    }
+
+    public func resumeReading() {
+        guard state == .open, isPaused else { return }
+        isPaused = false
+        source.startReading()
+    }
+
     /// Closes once every pending write is flushed. Idempotent.
     public func close() {
         guard state == .open else { return }
@@ -70,7 +84,7 @@ public final class LoopConnection {
 
     /// Starts reading; called once the `onConnection` handler has installed the callbacks.
     func start() {
-        guard state == .open else { return }
+        guard state == .open, !isPaused else { return }
         source.startReading()
     }
 
@@ -118,4 +132,19 @@ public final class LoopConnection {
         source.closeEndpoint()
         if sink !== source { sink.closeEndpoint() }
     }
+}
+
+/// One side of a connection: a socket, pipe or terminal (reads and writes), or a regular file (one of them).
+/// A connection has a source it reads from and a sink it writes to; for sockets they are the same object.
+protocol ConnectionEndpoint: AnyObject {
+    /// Set by the connection; events go there. Cleared when the endpoint has closed.
+    var connection: LoopConnection? { get set }
+    /// Starts delivering `endpointRead`, then `endpointReachedEnd` or `endpointFailed`.
+    func startReading()
+    func stopReading()
+    /// Queues bytes; `endpointDrained` follows when no write is pending any more.
+    func write(_ bytes: [UInt8])
+    var pendingWriteCount: Int { get }
+    /// Closes (idempotent); pending writes are dropped. `endpointDidClose` follows, maybe synchronously.
+    func closeEndpoint()
 }

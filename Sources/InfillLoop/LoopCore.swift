@@ -29,6 +29,11 @@ final class LoopCore {
             throw .libuv(operation: "uv_loop_init", code: status)
         }
         control = Mailbox(core: self, closesOnStop: false)
+        guard control.isOpen else {
+            uv_loop_close(loop)
+            loop.deallocate()
+            throw .libuv(operation: "uv_async_init for the loop's control mailbox", code: UV_EMFILE.rawValue)
+        }
     }
 
     func register(_ participant: StopParticipant) {

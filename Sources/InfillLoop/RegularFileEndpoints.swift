@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CLibUV
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Reads a regular file (or /dev/null and other character devices) given as input: `uv_pipe_open` refuses
 /// files, and epoll cannot watch them, so each chunk is one `uv_fs_read` on the loop, at the descriptor's

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CLibUV
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A `uv_signal_t`: the signal arrives as a normal callback on the loop thread.
 final class SignalWatcher: LibUVHandle, StopParticipant {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CLibUV
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A resolved IPv4 or IPv6 socket address in a `sockaddr_storage`.
 struct SocketAddress {
@@ -54,7 +55,9 @@ struct SocketAddress {
     var port: Int {
         withUnsafePointer(to: storage) { storage in
             if family == AF_INET {
-                return storage.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+                return storage.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin_port))
+                }
             }
             return storage.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
                 Int(UInt16(bigEndian: $0.pointee.sin6_port))

@@ -10,8 +10,10 @@ final class StreamListener: LibUVHandle, StopParticipant {
     private var onConnection: ((LoopConnection) -> Void)?
     private var socketFile: UnixSocketFile?
 
-    private init(core: LoopCore, kind: ConnectionKind, address: ListenAddress, byteCount: Int,
-                 onConnection: @escaping (LoopConnection) -> Void) {
+    private init(
+        core: LoopCore, kind: ConnectionKind, address: ListenAddress, byteCount: Int,
+        onConnection: @escaping (LoopConnection) -> Void
+    ) {
         self.kind = kind
         self.boundAddress = address
         self.onConnection = onConnection

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CLibUV  // also brings sys/socket.h declarations that the Glibc module map leaves out
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The file-system side of a Unix listener: clearing a stale socket file before binding, making the new
 /// one private (0600), and removing it on close only if it is still the one this process created.
@@ -37,13 +38,18 @@ struct UnixSocketFile {
         }
     }
 
-    enum ProbeResult: Equatable { case live, stale, gone, failed(Int32) }
+    enum ProbeResult: Equatable {
+        case live, stale, gone
+        case failed(Int32)
+    }
 
     /// Tries to connect, without blocking: a listener behind the file accepts (or its backlog is full,
     /// EAGAIN: also live); ECONNREFUSED means the socket file outlived its process.
     static func probe(_ path: String) -> ProbeResult {
-        let socketFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
-            | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let socketFD = socket(
+            AF_UNIX,
+            Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+                | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socketFD >= 0 else { return .failed(errno) }
         defer { close(socketFD) }
         var address = sockaddr_un()

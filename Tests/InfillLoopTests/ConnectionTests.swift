@@ -1,11 +1,11 @@
+import CLibUV
 import Foundation
 import InfillLoop
 import XCTest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import CLibUV
 
 final class ConnectionTests: XCTestCase {
     /// A client that resets the connection while the server has megabytes queued for it: the server sees
@@ -106,7 +106,8 @@ final class ConnectionTests: XCTestCase {
         let loop = try EventLoop()
         loop.stopGracePeriodMs = 50
         let total = 64 << 20
-        let socket = try loop.listen(.tcp(host: "127.0.0.1", port: 0), allowRemote: false) { [unowned loop] connection in
+        let socket = try loop.listen(.tcp(host: "127.0.0.1", port: 0), allowRemote: false) {
+            [unowned loop] connection in
             let chunk = [UInt8](repeating: 0x5A, count: 1 << 20)
             for _ in 0..<(total >> 20) { connection.write(chunk) }
             loop.stop()
@@ -155,7 +156,9 @@ final class ConnectionTests: XCTestCase {
         let socket = try loop.listen(.tcp(host: "127.0.0.1", port: 0), allowRemote: false, onConnection: record)
         let runner = LoopRunner(loop)
         runner.start()
-        for fd in [try TestSocket.connectUnix(path), try TestSocket.connectTCP(host: "127.0.0.1", port: socket.boundPort!)] {
+        for fd in [
+            try TestSocket.connectUnix(path), try TestSocket.connectTCP(host: "127.0.0.1", port: socket.boundPort!),
+        ] {
             shutdown(fd, Int32(SHUT_WR))
             _ = try TestSocket.readToEnd(fd)
             close(fd)

@@ -1,8 +1,7 @@
+import CLibUV  // SHUT_WR
 import Foundation
 import InfillLoop
 import XCTest
-
-import CLibUV  // SHUT_WR
 
 /// Real sockets, several clients at once, large writes: what goes in comes back whole and in order.
 final class EchoTests: XCTestCase {
@@ -73,7 +72,8 @@ final class EchoTests: XCTestCase {
         for index in 0..<clients {
             let bytes = received.current[index] ?? []
             XCTAssertEqual(bytes.count, size, "client \(index) got \(bytes.count) bytes")
-            XCTAssertTrue(sameBytes(bytes, testPattern(count: size, seed: index)), "client \(index): bytes differ or reordered")
+            XCTAssertTrue(
+                sameBytes(bytes, testPattern(count: size, seed: index)), "client \(index): bytes differ or reordered")
         }
     }
 }

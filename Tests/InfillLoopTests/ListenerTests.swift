@@ -1,11 +1,11 @@
+import CLibUV
 import Foundation
 import InfillLoop
 import XCTest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import CLibUV
 
 final class ListenerTests: XCTestCase {
     func testSocketFileIsPrivateAndRemovedOnStop() throws {

@@ -3,14 +3,15 @@ import InfillLoop
 import XCTest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 final class LoopServicesTests: XCTestCase {
     func testMailboxDeliversEveryPostOnceInOrderPerThread() throws {
         let loop = try EventLoop()
         let mailbox = loop.makeMailbox()
-        let threads = 6, postsPerThread = 5000
+        let threads = 6
+        let postsPerThread = 5000
         let seen = LoopThreadOnly<[[Int]]>(Array(repeating: [], count: threads))
         let loopThread = Locked<Set<String>>([])
         let runner = LoopRunner(loop)
@@ -28,7 +29,8 @@ final class LoopServicesTests: XCTestCase {
         mailbox.post { loop.stop() }
         runner.waitUntilFinished()
         for thread in 0..<threads {
-            XCTAssertEqual(seen.value[thread], Array(0..<postsPerThread), "thread \(thread): lost, doubled or reordered")
+            XCTAssertEqual(
+                seen.value[thread], Array(0..<postsPerThread), "thread \(thread): lost, doubled or reordered")
         }
         XCTAssertEqual(loopThread.current.count, 1, "posts ran on more than one thread")
         XCTAssertFalse(mailbox.post {}, "a mailbox must refuse posts once the loop stopped")
@@ -48,7 +50,9 @@ final class LoopServicesTests: XCTestCase {
 
     func testOneShotTimerFiresOnceAndRepeatingTimerUntilCancelled() throws {
         let loop = try EventLoop()
-        var oneShotFires = 0, repeatFires = 0, cancelledFires = 0
+        var oneShotFires = 0
+        var repeatFires = 0
+        var cancelledFires = 0
         var oneShot: LoopTimer?
         let cancelled = loop.addTimer(ms: 1, repeatMs: 0) { cancelledFires += 1 }
         cancelled.cancel()
@@ -76,7 +80,8 @@ final class LoopServicesTests: XCTestCase {
     /// Debounce: restarting a pending timer pushes it back, so a burst fires it once.
     func testRestartingAPendingTimerDebounces() throws {
         let loop = try EventLoop()
-        var fires = 0, ticks = 0
+        var fires = 0
+        var ticks = 0
         let debounce = loop.addTimer(ms: 60_000, repeatMs: 0) { fires += 1 }
         var ticker: LoopTimer?
         ticker = loop.addTimer(ms: 1, repeatMs: 1) {

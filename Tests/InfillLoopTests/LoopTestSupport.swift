@@ -1,11 +1,11 @@
+import CLibUV  // sys/socket.h declarations (SOCK_STREAM, ...) that the Glibc module map leaves out
 import Foundation
 import InfillLoop
 import XCTest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import CLibUV  // sys/socket.h declarations (SOCK_STREAM, ...) that the Glibc module map leaves out
 
 /// Bounds every wait in these tests, so a hang fails instead of blocking the suite.
 let testTimeout: TimeInterval = 60
@@ -83,7 +83,9 @@ func testPattern(count: Int, seed: Int) -> [UInt8] {
             state ^= state >> 7
             state ^= state << 17
             let take = min(8, count - offset)
-            withUnsafeBytes(of: state) { target.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: take) }
+            withUnsafeBytes(of: state) {
+                target.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: take)
+            }
             offset += take
         }
         initialized = count
@@ -94,7 +96,9 @@ func testPattern(count: Int, seed: Int) -> [UInt8] {
 func sameBytes(_ left: [UInt8], _ right: [UInt8]) -> Bool {
     guard left.count == right.count else { return false }
     if left.isEmpty { return true }
-    return left.withUnsafeBytes { l in right.withUnsafeBytes { r in memcmp(l.baseAddress!, r.baseAddress!, l.count) == 0 } }
+    return left.withUnsafeBytes { l in
+        right.withUnsafeBytes { r in memcmp(l.baseAddress!, r.baseAddress!, l.count) == 0 }
+    }
 }
 
 /// Plain blocking client sockets with receive/send timeouts, for the far side of the tests.

@@ -1,11 +1,11 @@
+import CLibUV
 import Foundation
 import InfillLoop
 import XCTest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import CLibUV
 
 /// The stdio code path (`attachStdio` is `attach(readFD: 0, writeFD: 1)`), fed by pipes, files and sockets.
 final class StdioTests: XCTestCase {
@@ -22,7 +22,8 @@ final class StdioTests: XCTestCase {
     }
 
     func testPipeInPipeOut() throws {
-        let input = try makePipe(), output = try makePipe()
+        let input = try makePipe()
+        let output = try makePipe()
         let loop = try EventLoop()
         try loop.attach(readFD: input.read, writeFD: output.write, onConnection: echoThenStop(loop))
         let runner = LoopRunner(loop)
@@ -44,7 +45,8 @@ final class StdioTests: XCTestCase {
     func testRegularFileInRegularFileOut() throws {
         let directory = try makeTemporaryDirectory(self)
         let payload = testPattern(count: 300_000, seed: 12)
-        let inputPath = directory + "/requests.jsonl", outputPath = directory + "/responses.jsonl"
+        let inputPath = directory + "/requests.jsonl"
+        let outputPath = directory + "/responses.jsonl"
         XCTAssertTrue(FileManager.default.createFile(atPath: inputPath, contents: Data(payload)))
         let readFD = open(inputPath, O_RDONLY)
         let writeFD = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
