@@ -144,6 +144,44 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(endCalls.current, 0)
     }
 
+    /// A paused connection delivers nothing until resumed, then everything, in order.
+    func testPausedReadingDeliversNothingUntilResumed() throws {
+        let path = try makeTemporaryDirectory(self) + "/pause.sock"
+        let loop = try EventLoop()
+        let mailbox = loop.makeMailbox()
+        let opened = LoopThreadOnly<LoopConnection?>(nil)
+        let seen = LoopThreadOnly<Int>(0)
+        let accepted = Locked(false)
+        let seenWhilePaused = Locked<Int?>(nil)
+        try loop.listen(.unix(path: path), allowRemote: false) { connection in
+            connection.pauseReading()
+            connection.onData = { [unowned connection] bytes in
+                seen.value += bytes.count
+                connection.write(bytes)
+            }
+            connection.onEnd = { [unowned connection] in connection.close() }
+            opened.value = connection
+            accepted.withValue { $0 = true }
+        }
+        let runner = LoopRunner(loop)
+        runner.start()
+        let fd = try TestSocket.connectUnix(path)
+        let payload = testPattern(count: 100_000, seed: 5)
+        try TestSocket.sendAll(fd, payload)
+        shutdown(fd, Int32(SHUT_WR))
+        XCTAssertTrue(waitUntil { accepted.current })
+        // The bytes sit in the kernel now; an unpaused connection would be reading them.
+        mailbox.post {
+            seenWhilePaused.withValue { $0 = seen.value }
+            opened.value?.resumeReading()
+        }
+        let received = try TestSocket.readToEnd(fd)
+        close(fd)
+        runner.stopAndWait()
+        XCTAssertEqual(seenWhilePaused.current, 0, "bytes arrived while reading was paused")
+        XCTAssertTrue(sameBytes(received, payload))
+    }
+
     func testConnectionsGetDistinctIdsAndKinds() throws {
         let path = try makeTemporaryDirectory(self) + "/ids.sock"
         let loop = try EventLoop()
