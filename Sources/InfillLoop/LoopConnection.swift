@@ -62,6 +62,7 @@ public final class LoopConnection {
         source.stopReading()
     }
 
+    /// Delivers `onData` again after `pauseReading()`.
     public func resumeReading() {
         guard state == .open, isPaused else { return }
         isPaused = false
