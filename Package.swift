@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "InfillProtocolTests", dependencies: ["InfillProtocol"]),
         .testTarget(name: "InfillServerTests", dependencies: ["InfillServer", "InfillProtocol", "InfillScheduler"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "InfillLoopTests", dependencies: ["InfillLoop"]),
     ],
     swiftLanguageModes: [.v5]
 )

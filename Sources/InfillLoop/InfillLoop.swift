@@ -1,1 +1,0 @@
-// InfillLoop: see docs/architecture.md
