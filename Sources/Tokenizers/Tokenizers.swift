@@ -1,1 +1,0 @@
-// Tokenizers: see docs/architecture.md
