@@ -1,1 +1,149 @@
-// InfillEngine: see docs/architecture.md
+import Foundation
+import SEDDKernels
+import SEDDModel
+import Tokenizers
+
+/// The model room's front door: text and holes in, fills out.
+///
+/// It lays the text out in the model's window, samples every candidate as one batch with the
+/// reference's conditional sampler (everything outside the holes is a fixed position), decodes the
+/// fills and scores them. Workspaces are kept per (batch, length), so repeated requests of one shape
+/// allocate nothing on the model path. Not thread-safe: one worker thread owns an engine.
+public final class InfillEngine {
+    public let network: SEDDNetwork
+    public let tokenizer: any Tokenizer
+    public let name: String
+    private let sampler: DiffusionSampler
+    private var workspaces: [WorkspaceKey: ForwardWorkspace] = [:]
+    private var workspaceOrder: [WorkspaceKey] = []
+    /// Outer text tokenized per side: generous for the model's context, independent of the file.
+    public var maxContextBytes: Int
+
+    struct WorkspaceKey: Hashable { var batch: Int; var length: Int }
+
+    public init(network: SEDDNetwork, tokenizer: any Tokenizer, name: String) {
+        self.network = network
+        self.tokenizer = tokenizer
+        self.name = name
+        sampler = DiffusionSampler(network: network)
+        maxContextBytes = max(4096, network.config.length * 16)
+    }
+
+    /// Loads a model directory: config, weights and its tokenizer files.
+    public static func load(modelDirectory: URL) throws -> InfillEngine {
+        let network = try ModelDirectory.load(modelDirectory)
+        let tokenizer = try GPT2Tokenizer(directory: modelDirectory)
+        guard tokenizer.vocabularySize <= network.config.tokens else {
+            throw ModelError.invalidConfig(
+                file: modelDirectory.appendingPathComponent("config.json").path, key: "tokens",
+                reason: "is \(network.config.tokens), smaller than the tokenizer's \(tokenizer.vocabularySize) ids")
+        }
+        return InfillEngine(network: network, tokenizer: tokenizer, name: network.config.name)
+    }
+
+    public var contextLength: Int { network.config.length }
+
+    /// Bytes a request of this shape needs beyond the weights (for `--max-memory`).
+    public func workingSetBytes(candidates: Int, length: Int) -> Int {
+        ForwardWorkspace.bytes(config: network.config, batch: candidates, length: min(length, contextLength), training: false)
+    }
+
+    /// Fills the holes. `progress(step, steps, fills)` runs after each step with the current fills of
+    /// every candidate (undecided positions shown as U+2591); `isCancelled` is polled between steps.
+    public func infill(
+        _ request: InfillRequest, progress: ((Int, Int, [[String]]) -> Void)? = nil, isCancelled: () -> Bool = { false }
+    ) throws -> InfillResult {
+        try validate(request)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let config = network.config
+        let mask = config.maskID ?? 0
+        let window = try ContextWindow.layout(
+            segments: request.segments, holeTokens: request.holeTokens, tokenizer: tokenizer, maskID: mask,
+            context: config.length, maxBytes: maxContextBytes)
+        let L = window.tokens.count, B = request.candidates
+        let ws = workspace(batch: B, length: L)
+
+        let holePositions = Set(window.holeRanges.flatMap { $0 })
+        let fixedPositions = (0..<L).filter { !holePositions.contains($0) }
+        let fixed = FixedTokens(positions: fixedPositions, tokens: fixedPositions.map { window.tokens[$0] })
+        let seeds = (0..<B).map { request.seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
+
+        let sampled = withoutActuallyEscaping(isCancelled) { cancelled in
+            sampler.sample(
+                ws: ws, options: SamplingOptions(steps: request.steps, predictor: request.predictor),
+                fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds
+            ) { step, steps, x in
+                if let progress {
+                    let fills = (0..<B).map { b in window.holeRanges.map { self.previewText(x, row: b, length: L, range: $0) } }
+                    progress(step, steps, fills)
+                }
+                return !cancelled()
+            }
+        }
+        guard let sequences = sampled else { throw InfillEngineError.cancelled }
+
+        let scores = FillScorer(network: network).score(sequences: sequences, holeRanges: window.holeRanges, workspace: ws, tokenizer: tokenizer)
+        var candidates: [InfillCandidateResult] = []
+        for (b, seq) in sequences.enumerated() {
+            let fills = window.holeRanges.map { range -> String in
+                var text = decodeFill(Array(seq[range]))
+                if request.stopAtNewline, let nl = text.firstIndex(of: "\n") { text = String(text[..<nl]) }
+                return text
+            }
+            candidates.append(InfillCandidateResult(fills: fills, score: scores[b]))
+        }
+        candidates.sort { $0.score > $1.score }
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        return InfillResult(
+            candidates: candidates, prefixTokens: window.prefixTokens, suffixTokens: window.suffixTokens,
+            prefixTruncated: window.prefixTruncated, suffixTruncated: window.suffixTruncated, windowTokens: L, computeMs: ms)
+    }
+
+    private func validate(_ r: InfillRequest) throws {
+        guard !r.holeTokens.isEmpty, r.segments.count == r.holeTokens.count + 1 else {
+            throw InfillEngineError.invalidRequest("an infill needs at least one hole and one text more than holes")
+        }
+        if let bad = r.holeTokens.first(where: { $0 < 1 }) {
+            throw InfillEngineError.invalidRequest("hole length must be at least 1 token, got \(bad)")
+        }
+        guard (1...1024).contains(r.steps) else { throw InfillEngineError.invalidRequest("steps must be 1 to 1024, got \(r.steps)") }
+        guard (1...8).contains(r.candidates) else { throw InfillEngineError.invalidRequest("n must be 1 to 8, got \(r.candidates)") }
+        let total = r.holeTokens.reduce(0, +)
+        if total > contextLength { throw InfillEngineError.holeTooLarge(tokens: total, context: contextLength) }
+    }
+
+    /// Text of a fill: padding removed, bytes decoded (a cut UTF-8 sequence becomes U+FFFD, so the
+    /// result is always valid UTF-8).
+    func decodeFill(_ ids: [Int]) -> String {
+        let pad = network.config.extras.paddingID
+        let kept = ids.filter { $0 != pad && $0 != network.config.maskID && $0 < tokenizer.vocabularySize }
+        return String(decoding: tokenizer.decodeBytes(kept), as: UTF8.self)
+    }
+
+    private func previewText(_ x: UnsafePointer<Int32>, row b: Int, length L: Int, range: Range<Int>) -> String {
+        let mask = network.config.maskID
+        var out = ""
+        var pending: [Int] = []
+        for p in range {
+            let id = Int(x[b * L + p])
+            if id == mask {
+                if !pending.isEmpty { out += decodeFill(pending); pending.removeAll() }
+                out += "\u{2591}"
+            } else {
+                pending.append(id)
+            }
+        }
+        if !pending.isEmpty { out += decodeFill(pending) }
+        return out
+    }
+
+    private func workspace(batch: Int, length: Int) -> ForwardWorkspace {
+        let key = WorkspaceKey(batch: batch, length: length)
+        if let ws = workspaces[key] { return ws }
+        let ws = ForwardWorkspace(config: network.config, batch: batch, length: length)
+        workspaces[key] = ws
+        workspaceOrder.append(key)
+        if workspaceOrder.count > 8 { workspaces[workspaceOrder.removeFirst()] = nil }
+        return ws
+    }
+}

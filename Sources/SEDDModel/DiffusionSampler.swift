@@ -17,8 +17,8 @@ public struct SamplingOptions: Sendable {
     public var steps: Int
     public var predictor: Predictor
     public var denoise: Bool
-    public var eps: Float
-    public init(steps: Int, predictor: Predictor = .analytic, denoise: Bool = true, eps: Float = 1e-5) {
+    public var eps: Double
+    public init(steps: Int, predictor: Predictor = .analytic, denoise: Bool = true, eps: Double = 1e-5) {
         self.steps = steps
         self.predictor = predictor
         self.denoise = denoise

@@ -5,13 +5,13 @@ public struct TimeGrid: Sendable {
     public let times: [Float]
     public let stepSize: Double
 
-    public init(steps: Int, eps: Float = 1e-5) {
+    public init(steps: Int, eps: Double = 1e-5) {
         precondition(steps >= 1, "at least one step")
         let n = steps + 1
-        let start: Float = 1, end = eps
+        let start: Float = 1, end = Float(eps)
         let step = (end - start) / Float(n - 1)
         let half = n / 2
         times = (0..<n).map { i in i < half ? start + step * Float(i) : end - step * Float(n - 1 - i) }
-        stepSize = (1 - Double(eps)) / Double(steps)
+        stepSize = (1 - eps) / Double(steps)
     }
 }

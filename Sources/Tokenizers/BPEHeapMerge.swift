@@ -19,7 +19,7 @@ extension BPEMergeTable {
         }
         var alive = [Bool](repeating: true, count: count)
         // Min-heap of `rank << 32 | position`; entries go stale as symbols change and are re-checked on pop.
-        var heap = MinHeap()
+        var heap = MinHeap<UInt64>()
         heap.reserve(count)
         for index in 0..<(count - 1) {
             if let found = lookup(symbols[index], symbols[index + 1]) {
@@ -58,13 +58,13 @@ extension BPEMergeTable {
     }
 }
 
-/// A binary min-heap of packed keys.
-struct MinHeap {
-    private var items: [UInt64] = []
+/// A binary min-heap.
+struct MinHeap<Element: Comparable> {
+    private var items: [Element] = []
 
     mutating func reserve(_ capacity: Int) { items.reserveCapacity(capacity) }
 
-    mutating func push(_ item: UInt64) {
+    mutating func push(_ item: Element) {
         items.append(item)
         var child = items.count - 1
         while child > 0 {
@@ -75,7 +75,7 @@ struct MinHeap {
         }
     }
 
-    mutating func pop() -> UInt64? {
+    mutating func pop() -> Element? {
         guard let top = items.first else { return nil }
         let last = items.removeLast()
         if !items.isEmpty {

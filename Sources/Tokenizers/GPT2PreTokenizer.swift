@@ -78,11 +78,14 @@ struct PreTokenScanner {
         var value: UInt32
         var length: Int
         if lead & 0xE0 == 0xC0 {
-            value = UInt32(lead & 0x1F); length = 2
+            value = UInt32(lead & 0x1F)
+            length = 2
         } else if lead & 0xF0 == 0xE0 {
-            value = UInt32(lead & 0x0F); length = 3
+            value = UInt32(lead & 0x0F)
+            length = 3
         } else if lead & 0xF8 == 0xF0 {
-            value = UInt32(lead & 0x07); length = 4
+            value = UInt32(lead & 0x07)
+            length = 4
         } else {
             return (.other, 1)
         }

@@ -26,6 +26,8 @@ public final class GPT2Tokenizer: Tokenizer {
     private let tokenByteStarts: [Int]
     private let tokenByteStorage: [UInt8]
     private let cache = WordCache()
+    /// Ids index flat tables, so a stray huge id must be an error rather than a huge allocation.
+    static let idLimit = 1 << 24
 
     /// Loads `encoder.json` + `vocab.bpe` (OpenAI) or, if those are absent, `vocab.json` + `merges.txt`
     /// (Hugging Face) from `directory`.
@@ -57,8 +59,9 @@ public final class GPT2Tokenizer: Tokenizer {
         // Ids: non-negative, each used once; gaps are allowed and decode to nothing.
         var tokensByID: [String?] = []
         for (token, id) in vocabulary.sorted(by: { $0.value < $1.value }) {
-            guard id >= 0, id < Int(Int32.max) else {
-                throw .invalidVocabularyEntry(path: vocabularyName, token: token, reason: "id \(id) is out of range")
+            guard id >= 0, id < Self.idLimit else {
+                throw .invalidVocabularyEntry(
+                    path: vocabularyName, token: token, reason: "id \(id) is outside 0..<\(Self.idLimit)")
             }
             if id < tokensByID.count, let other = tokensByID[id] {
                 throw .invalidVocabularyEntry(

@@ -18,7 +18,7 @@ struct ParityCommand: ParsableCommand {
         let url = URL(fileURLWithPath: directory)
         let runner = ParityRunner(directory: url)
         guard !runner.graphs.isEmpty || runner.exists("noise.safetensors") else {
-            throw ValidationError("\(directory): no fixtures found (expected absorb.config.json + absorb.weights.safetensors, uniform.*, or noise.safetensors)")
+            throw CLIError("\(directory): no fixtures found (expected absorb.config.json + absorb.weights.safetensors, uniform.*, or noise.safetensors)")
         }
         var checks = try runner.run()
         checks += try GradientParity.run(runner)

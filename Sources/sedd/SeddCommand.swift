@@ -12,7 +12,8 @@ struct Sedd: ParsableCommand {
         abstract: "Score Entropy Discrete Diffusion: an engine, a trainer and an infill daemon for editors.",
         version: version,
         subcommands: [
-            ParityCommand.self,
+            ParityCommand.self, InitCommand.self, InspectCommand.self, TokenizerCommand.self, SampleCommand.self,
+            InfillCommand.self, BenchCommand.self,
 
         ])
 
@@ -35,7 +36,7 @@ struct EngineOptions: ParsableArguments {
     func apply() throws {
         if let threads {
             guard (1...256).contains(threads) else {
-                throw ValidationError("--threads must be between 1 and 256, got \(threads)")
+                throw CLIError("--threads must be between 1 and 256, got \(threads)")
             }
             Parallel.setThreadCount(threads)
         } else {

@@ -18,7 +18,8 @@ final class FileErrorTests: XCTestCase {
     }
 
     private func writeVocabulary(_ vocabulary: [String: Int], in directory: URL) throws {
-        try JSONSerialization.data(withJSONObject: vocabulary).write(to: directory.appendingPathComponent("encoder.json"))
+        try JSONSerialization.data(withJSONObject: vocabulary).write(
+            to: directory.appendingPathComponent("encoder.json"))
     }
 
     private func loadError(_ directory: URL) -> TokenizerError? {
@@ -81,6 +82,10 @@ final class FileErrorTests: XCTestCase {
             return XCTFail("duplicate id: \(String(describing: loadError(directory)))")
         }
         XCTAssertTrue(reason.contains("also used"), reason)
+        try write("{\"a\": 99999999999}", "encoder.json", in: directory)
+        guard case .invalidVocabularyEntry(path, "a", _) = loadError(directory) else {
+            return XCTFail("huge id: \(String(describing: loadError(directory)))")
+        }
         try write("{\"a\": -4}", "encoder.json", in: directory)
         guard case .invalidVocabularyEntry(path, "a", _) = loadError(directory) else {
             return XCTFail("negative id: \(String(describing: loadError(directory)))")

@@ -18,9 +18,11 @@ final class RoundTripTests: XCTestCase {
 
     static let fragments: [String] = [
         "'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "''", "don't", "we'll", " '", "\u{2019}s",
-        " ", "  ", "    ", "\t", "\t\t", "\n", "\n\n", "\r\n", "\r\n\r\n", "\r", " \n", "\u{A0}", "\u{3000}", "\u{2028}",
+        " ", "  ", "    ", "\t", "\t\t", "\n", "\n\n", "\r\n", "\r\n\r\n", "\r", " \n", "\u{A0}", "\u{3000}",
+        "\u{2028}",
         "\u{0}", "\u{7}", "\u{1B}", "\u{7F}", "\u{1C}", "\u{85}", "\u{200B}", "\u{FEFF}",
-        "abc", "Zebra", "x1", "1x", "42", "3.14159", "0xFF", "1_000", "var2name", "\u{BD}", "\u{2167}", "\u{664}\u{665}",
+        "abc", "Zebra", "x1", "1x", "42", "3.14159", "0xFF", "1_000", "var2name", "\u{BD}", "\u{2167}",
+        "\u{664}\u{665}",
         "e\u{301}", "\u{301}\u{302}", "a\u{308}\u{323}", "\u{915}\u{94D}\u{937}", "\u{65E5}\u{672C}",
         "\u{1F600}", "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}", "\u{1F44D}\u{1F3FD}",
         "\u{1F1FA}\u{1F1F8}", "\u{2764}\u{FE0F}", "\u{10FFFF}", "\u{E000}", "\u{FFFD}",
@@ -102,6 +104,14 @@ final class RoundTripTests: XCTestCase {
 final class ManagedAtomicCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
-    func increment() { lock.lock(); count += 1; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    func increment() {
+        lock.lock()
+        count += 1
+        lock.unlock()
+    }
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
 }

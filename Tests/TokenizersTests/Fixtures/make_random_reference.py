@@ -10,11 +10,17 @@ import random
 
 import regex
 
-PATTERN = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
+PATTERN = regex.compile(
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+)
 
 
 def bytes_to_unicode():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    bs = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
     cs = bs[:]
     n = 0
     for b in range(256):
@@ -81,8 +87,9 @@ FRAGMENTS = [
     "\x0b", "\x0c", "\x1c", "\x1f", "\x00", "\x07", "\x7f",
     "abc", "Hello", "WORLD", "x", "123", "4", "3.14", "1e9", "0x1F", "abc123", "a1b2", "\u00bd", "\u2167", "\u0663",
     "(", ")", "{", "}", "=>", "->", "!=", "//", "#", "@", "$", "...", "\"", "`",
-    "\u00e9", "e\u0301", "\u0301", "\u0915\u094d\u0937", "\u65e5\u672c\u8a9e", "\ud55c\uad6d\uc5b4", "\u0645\u0631\u062d\u0628\u0627",
-    "\U0001F600", "\U0001F468\u200D\U0001F469\u200D\U0001F467", "\U0001F44D\U0001F3FD", "\U0001F1EF\U0001F1F5", "\u200d",
+    "\u00e9", "e\u0301", "\u0301", "\u0915\u094d\u0937", "\u65e5\u672c\u8a9e", "\ud55c\uad6d\uc5b4",
+    "\u0645\u0631\u062d\u0628\u0627", "\U0001F600", "\U0001F468\u200D\U0001F469\u200D\U0001F467",
+    "\U0001F44D\U0001F3FD", "\U0001F1EF\U0001F1F5", "\u200d",
     "\ufeff", "\ufffd", "\U00010348", "\U0001D400", "<|endoftext|>", "<|", "|>",
     "func foo() -> Int {", "    return x + 1", "def f(x):", "    pass", "if (a && b) { }",
 ]

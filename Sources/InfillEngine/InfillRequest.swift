@@ -1,0 +1,63 @@
+import SEDDModel
+
+/// One infill as the engine sees it: text around holes, in plain values.
+public struct InfillRequest: Sendable {
+    /// n+1 texts around n holes: segments[0] HOLE segments[1] HOLE ... segments[n].
+    public var segments: [String]
+    /// Model tokens per hole (n entries, each >= 1).
+    public var holeTokens: [Int]
+    public var steps: Int
+    public var predictor: Predictor
+    /// Candidates sampled as one batch.
+    public var candidates: Int
+    public var seed: UInt64
+    /// Trim each fill at its first newline.
+    public var stopAtNewline: Bool
+
+    public init(
+        segments: [String], holeTokens: [Int], steps: Int = 16, predictor: Predictor = .analytic, candidates: Int = 1,
+        seed: UInt64 = 0, stopAtNewline: Bool = false
+    ) {
+        self.segments = segments
+        self.holeTokens = holeTokens
+        self.steps = steps
+        self.predictor = predictor
+        self.candidates = candidates
+        self.seed = seed
+        self.stopAtNewline = stopAtNewline
+    }
+}
+
+/// One candidate: a fill per hole and the model's log-likelihood-per-byte estimate.
+public struct InfillCandidateResult: Sendable {
+    public var fills: [String]
+    public var score: Double
+}
+
+/// The engine's answer.
+public struct InfillResult: Sendable {
+    /// Sorted by score, best first.
+    public var candidates: [InfillCandidateResult]
+    public var prefixTokens: Int
+    public var suffixTokens: Int
+    public var prefixTruncated: Bool
+    public var suffixTruncated: Bool
+    public var windowTokens: Int
+    public var computeMs: Double
+}
+
+/// Why an infill could not be served. Messages name the field and what is accepted.
+public enum InfillEngineError: Error, CustomStringConvertible, Equatable {
+    case holeTooLarge(tokens: Int, context: Int)
+    case invalidRequest(String)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .holeTooLarge(let tokens, let context):
+            return "the holes and the text between them need \(tokens) tokens, more than the model's context of \(context)"
+        case .invalidRequest(let why): return why
+        case .cancelled: return "cancelled"
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import InfillEngine
+import SEDDKernels
+import SEDDModel
+
+struct InfillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infill",
+        abstract: "Fill the holes in text read from stdin (or --file) and print the filled text.",
+        discussion: "Holes are written <|fill|> (default size) or <|fill:48|> (48 tokens). Text outside the holes comes back byte for byte.")
+
+    @Option(help: "A model directory.") var model: String?
+    @Option(help: "Read the text from this file instead of stdin.") var file: String?
+    @Option(help: "Marker name: holes are <|NAME|> and <|NAME:N|>.") var marker: String = "fill"
+    @Option(help: "Default hole size in tokens.") var span: Int = 32
+    @Option(help: "Denoising steps (1 to 1024).") var steps: Int = 16
+    @Option(help: "analytic or euler.") var sampler: String = "analytic"
+    @Option(help: "Seed (same seed, same fill).") var seed: UInt64?
+    @Option(help: "Candidates sampled as one batch (1 to 8); the best is printed.") var n: Int = 1
+    @Option(help: "line: trim each fill at its first newline; none: keep all.") var stop: String = "none"
+    @Flag(help: "Print the JSON result instead of the text.") var json = false
+    @OptionGroup var engine: EngineOptions
+
+    func run() throws {
+        try engine.apply()
+        guard let predictor = Predictor(rawValue: sampler) else { throw CLIError("--sampler must be analytic or euler, got '\(sampler)'") }
+        guard (1...1024).contains(steps) else { throw CLIError("--steps must be 1 to 1024, got \(steps)") }
+        guard (1...8).contains(n) else { throw CLIError("--n must be 1 to 8, got \(n)") }
+        guard (1...1024).contains(span) else { throw CLIError("--span must be 1 to 1024, got \(span)") }
+        guard stop == "none" || stop == "line" else { throw CLIError("--stop must be line or none, got '\(stop)'") }
+        let input: [UInt8]
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("--file \(file): cannot read it") }
+            input = [UInt8](data)
+        } else {
+            input = readStandardInput()
+        }
+        guard let text = String(validating: input, as: UTF8.self) else { throw CLIError("input is not valid UTF-8") }
+        let holes: HoleMarkers
+        do { holes = try HoleMarkers.parse(text, name: marker) } catch { throw CLIError("\(error)") }
+        guard let model else { throw CLIError("--model DIR is required (a model directory made by sedd init or sedd train)") }
+        let e = try InfillEngine.load(modelDirectory: URL(fileURLWithPath: model))
+        let request = InfillRequest(
+            segments: holes.segments, holeTokens: holes.sizes.map { $0 ?? span }, steps: steps, predictor: predictor,
+            candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line")
+        let result: InfillResult
+        do { result = try e.infill(request) } catch let error as InfillEngineError { throw CLIError(error.description) }
+        let best = result.candidates[0]
+        var filled = holes.segments[0]
+        for (i, fill) in best.fills.enumerated() { filled += fill + holes.segments[i + 1] }
+        if json {
+            let object: [String: Any] = [
+                "items": result.candidates.map { ["fills": $0.fills, "score": $0.score] },
+                "text": filled, "steps": steps, "sampler": sampler, "model": e.name,
+                "context": ["prefixTokens": result.prefixTokens, "suffixTokens": result.suffixTokens,
+                            "prefixTruncated": result.prefixTruncated, "suffixTruncated": result.suffixTruncated],
+                "timing": ["computeMs": result.computeMs],
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            FileHandle.standardOutput.write(Data(filled.utf8))
+        }
+    }
+}
