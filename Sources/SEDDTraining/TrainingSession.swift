@@ -33,6 +33,11 @@ public final class TrainingSession {
         skipped = read.skipped
         corpus = TokenizedCorpus(
             documents: read.documents, tokenizer: tokenizer, endOfText: eot, validationFraction: options.validationFraction)
+        if corpus.trainDocuments == 0 {
+            throw TrainingError.noDocuments(
+                paths: data,
+                reason: "all \(corpus.validationDocuments) documents fell into the validation split; lower --valid-fraction")
+        }
         trainer = try Trainer(network: network, trainTokens: corpus.trainTokens, options: options)
 
         outDirectory = out

@@ -97,3 +97,22 @@ final class DataTests: XCTestCase {
         XCTAssertEqual(resumed.next(9), order.next(9))
     }
 }
+
+/// `sedd eval elbo` as a library call.
+final class ELBOEvaluationTests: XCTestCase {
+    func testShortTextIsEvaluatedAsOnePartialBlockAndBytesCountTheText() throws {
+        let model = try TinyModel.directory(TinyModel.config(hidden: 16, blocks: 1, length: 32))
+        let dir = TinyModel.temporaryDirectory("eval")
+        try "héllo wörld".write(to: dir.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
+        let outcome = try ELBOEvaluation.run(model: model, data: [dir.path], samples: 3, length: nil, seed: 1)
+        let r = outcome.result
+        XCTAssertEqual(r.blocks, 1)
+        XCTAssertEqual(r.tokens, "héllo wörld".utf8.count + 1, "the bytes plus the end-of-text separator")
+        XCTAssertEqual(r.bytes, "héllo wörld".utf8.count)
+        XCTAssertEqual(r.bitsPerByte, r.totalNats / log(2) / Double(r.bytes), accuracy: 1e-12)
+        XCTAssertThrowsError(try ELBOEvaluation.run(model: model, data: [dir.path], samples: 3, length: 33, seed: 1)) { error in
+            XCTAssertTrue("\(error)".contains("model.length = 32"), "\(error)")
+        }
+        XCTAssertThrowsError(try ELBOEvaluation.run(model: model, data: [dir.path], samples: 0, length: nil, seed: 1))
+    }
+}
