@@ -47,6 +47,9 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SEDDModelTests", dependencies: ["SEDDModel", "TensorFiles"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SEDDTrainingTests", dependencies: ["SEDDTraining", "SEDDModel", "SEDDKernels", "TensorFiles", "Tokenizers"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "InfillProtocolTests", dependencies: ["InfillProtocol"]),
         .testTarget(name: "InfillServerTests", dependencies: ["InfillServer", "InfillProtocol", "InfillScheduler"]),
         .testTarget(name: "EndToEndTests", dependencies: []),

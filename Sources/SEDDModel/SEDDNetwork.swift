@@ -33,6 +33,7 @@ public final class SEDDNetwork {
         let B = ws.batch, L = ws.length, H = c.hiddenSize, C = c.condDim, nh = c.heads, d = c.headDim
         let V = c.vocabularySize
         let p = parameters
+        ws.dropoutApplied = dropout != nil && ws.training
 
         // 1. Token embedding.
         Embedding.forward(ids: ws.ids.pointer, table: p.pointer("vocab_embed.embedding"), out: ws.xFinal.pointer, count: B * L, H: H)

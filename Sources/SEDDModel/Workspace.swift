@@ -70,6 +70,8 @@ public final class ForwardWorkspace {
     /// Rows of `logits` when only some positions get the output head (absorbing sampling).
     public let headRows: IntBuffer       // [B*L] flat position index per logits row
     public private(set) var headRowCount: Int
+    /// Whether the last forward pass drew dropout masks (the backward pass applies them only then).
+    public internal(set) var dropoutApplied = false
 
     public init(config: SEDDConfig, batch B: Int, length L: Int, training: Bool = false) {
         let H = config.hiddenSize, C = config.condDim, V = config.vocabularySize

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SEDDModel
+import SEDDTraining
 
 struct ParityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,9 +27,4 @@ struct ParityCommand: ParsableCommand {
         print("parity: \(checks.count - failed) passed, \(failed) failed")
         if failed > 0 { throw ExitCode(1) }
     }
-}
-
-/// Gradient fixtures belong to training; until the backward pass exists they are reported, not hidden.
-enum GradientParity {
-    static func run(_ runner: ParityRunner) throws -> [ParityCheck] { [] }
 }

@@ -1,0 +1,57 @@
+import SEDDKernels
+
+/// The reference's training objective (spec 5.1) on a batch the forward pass has scored:
+/// `loss_b = sum_l dsigma_b * scoreEntropy(logScore[b, l], sigma_b, x_t[b, l], x0[b, l])`, and the
+/// optimised quantity is the batch mean of `loss_b`.
+///
+/// Per-position entropies are computed in parallel and summed per sequence serially in Double, so the
+/// result does not depend on the thread count.
+public enum ScoreEntropyLoss {
+    /// Per-sequence losses [B] for the log-scores in `ws.logits` (every position; `ws.ids` = x_t).
+    public static func losses(
+        graph: any DiffusionGraph, ws: ForwardWorkspace, x0: UnsafePointer<Int32>, sigma: [Float], dsigma: [Float]
+    ) -> [Double] {
+        let B = ws.batch, L = ws.length, V = graph.dim
+        precondition(ws.headRowCount == B * L, "the loss needs a log-score at every position")
+        precondition(sigma.count == B && dsigma.count == B, "sigma and dsigma must have one value per sequence")
+        let entropy = UnsafeMutablePointer<Double>.allocate(capacity: B * L)
+        defer { entropy.deallocate() }
+        let logits = ws.logits.pointer, xt = ws.ids.pointer
+        Parallel.forRange(B * L, grain: 8) { range in
+            for r in range {
+                let e = graph.scoreEntropy(logits + r * V, sigma: sigma[r / L], x: Int(xt[r]), x0: Int(x0[r]))
+                entropy[r] = Double(e)
+            }
+        }
+        return (0..<B).map { b in
+            var s = 0.0
+            for l in 0..<L { s += entropy[b * L + l] }
+            return Double(dsigma[b]) * s
+        }
+    }
+
+    /// Like `losses`, then replaces `ws.logits` by d mean_b(loss_b) / d logScore, ready for
+    /// `SEDDNetwork.backward`. Returns the per-sequence losses [B].
+    public static func lossesAndGradient(
+        graph: any DiffusionGraph, ws: ForwardWorkspace, x0: UnsafePointer<Int32>, sigma: [Float], dsigma: [Float]
+    ) -> [Double] {
+        let out = losses(graph: graph, ws: ws, x0: x0, sigma: sigma, dsigma: dsigma)
+        let B = ws.batch, L = ws.length, V = graph.dim
+        let logits = ws.logits.pointer, xt = ws.ids.pointer
+        // The gradient of a row depends on the whole row, so each chunk writes into its own scratch row
+        // and copies it back over the log-score.
+        let threads = Parallel.threadCount
+        let scratch = FloatBuffer(count: threads * V, zeroed: false)
+        Parallel.forChunks(B * L, grain: 8) { chunk, range in
+            let row = scratch.pointer + chunk * V
+            for r in range {
+                let b = r / L
+                let weight = dsigma[b] / Float(B)
+                graph.scoreEntropyGradient(
+                    logits + r * V, sigma: sigma[b], x: Int(xt[r]), x0: Int(x0[r]), weight: weight, into: row)
+                (logits + r * V).update(from: row, count: V)
+            }
+        }
+        return out
+    }
+}

@@ -1,1 +1,0 @@
-// SEDDTraining: see docs/architecture.md

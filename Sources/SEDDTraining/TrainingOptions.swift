@@ -1,0 +1,41 @@
+/// Hyperparameters of a training run. Defaults are the reference's (spec 7), except the warmup,
+/// which a short local run cannot afford at 2500 steps.
+public struct TrainingOptions: Sendable, Equatable {
+    public var steps: Int = 1000
+    public var batch: Int = 8
+    public var length: Int = 256
+    public var learningRate: Float = 3e-4
+    public var warmup: Int = 100
+    public var gradientClip: Double = 1
+    public var adam = AdamW.Hyperparameters()
+    public var emaDecay: Double = 0.9999
+    /// Evaluate on the validation split every N steps (0: never).
+    public var evalEvery: Int = 0
+    /// Validation batches per evaluation.
+    public var evalBatches: Int = 4
+    /// Write a checkpoint every N steps (0: only at the end and on a stop request).
+    public var saveEvery: Int = 0
+    public var seed: UInt64 = 0
+    /// Share of documents held out for validation.
+    public var validationFraction: Double = 0.01
+
+    public init() {}
+
+    /// Checks ranges; the message names the command-line option.
+    public func validate(modelLength: Int) throws(TrainingError) {
+        func fail(_ name: String, _ why: String) -> TrainingError { .invalidOption(name: name, reason: why) }
+        if steps < 0 { throw fail("--steps", "must be at least 0, got \(steps)") }
+        if batch < 1 { throw fail("--batch", "must be at least 1, got \(batch)") }
+        if length < 2 { throw fail("--length", "must be at least 2, got \(length)") }
+        if length > modelLength {
+            throw fail("--length", "\(length) is longer than the model's context (config model.length = \(modelLength))")
+        }
+        if !(learningRate > 0 && learningRate.isFinite) { throw fail("--lr", "must be a positive number, got \(learningRate)") }
+        if warmup < 0 { throw fail("--warmup", "must be at least 0, got \(warmup)") }
+        if evalEvery < 0 { throw fail("--eval-every", "must be at least 0, got \(evalEvery)") }
+        if saveEvery < 0 { throw fail("--save-every", "must be at least 0, got \(saveEvery)") }
+        if !(0..<1).contains(validationFraction) {
+            throw fail("--valid-fraction", "must be in [0, 1), got \(validationFraction)")
+        }
+    }
+}
