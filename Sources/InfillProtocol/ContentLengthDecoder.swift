@@ -83,6 +83,8 @@ struct ContentLengthDecoder {
         if buffer.count > ContentLengthDecoder.maxHeaderBytes {
             events.append(.error(.framing("header block longer than \(ContentLengthDecoder.maxHeaderBytes) bytes"),
                 fatal: false))
+            // Drop its first byte so re-synchronising looks for the *next* Content-Length, not this one.
+            buffer.consume(1)
             startResynchronising()
             return true
         }
