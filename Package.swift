@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(
             name: "SEDDModelTests", dependencies: ["SEDDModel", "TensorFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InfillProtocolTests", dependencies: ["InfillProtocol"]),
+        .testTarget(name: "InfillSchedulerTests", dependencies: ["InfillScheduler"]),
         .testTarget(name: "InfillServerTests", dependencies: ["InfillServer", "InfillProtocol", "InfillScheduler"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ],

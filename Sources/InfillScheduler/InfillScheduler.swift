@@ -120,9 +120,13 @@ public final class InfillScheduler: @unchecked Sendable {
     }
 
     /// Stops taking jobs, cancels all queued and running ones (delivered as `shuttingDown`), and waits for
-    /// the worker thread to finish its current step and exit.
+    /// the worker thread to finish its current step and exit. A second call returns at once.
     public func stop() {
         condition.lock()
+        if stopping {
+            condition.unlock()
+            return
+        }
         stopping = true
         let everything = QueueRules.Cancellation(queued: queue.map(\.id), running: running != nil)
         let removed = apply(everything, reason: .shuttingDown)
