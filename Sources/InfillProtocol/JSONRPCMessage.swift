@@ -158,7 +158,9 @@ public enum IncomingMessage: Equatable, Sendable {
         guard case .string(let method) = rawMethod else {
             throw .invalidMessage(id: id, reason: "method: expected a string, got \(rawMethod.typeName)")
         }
-        let params = members["params"]
+        // `"params": null` is sent by some clients (e.g. for shutdown); it means no params.
+        var params = members["params"]
+        if params == .null { params = Optional.none }
         if let params {
             switch params {
             case .object, .array: break

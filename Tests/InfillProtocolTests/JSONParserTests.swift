@@ -75,7 +75,7 @@ final class JSONParserTests: XCTestCase {
     }
 
     func testWriterRoundTripsAndEscapesLineSeparators() throws {
-        let value: JSONValue = ["b": [1, 2.5, "x\u{2028}y\u{2029}\n\u{0}\""], "a": nil, "c": true]
+        let value: JSONValue = ["b": [1, 2.5, "x\u{2028}y\u{2029}\n\u{0}\""], "a": .null, "c": true]
         let text = JSONWriter.string(value)
         XCTAssertEqual(text, #"{"a":null,"b":[1,2.5,"x\u2028y\u2029\n\u0000\""],"c":true}"#)
         XCTAssertEqual(try JSONParser.parse(text), value)
