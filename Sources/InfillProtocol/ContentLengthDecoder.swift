@@ -45,8 +45,10 @@ struct ContentLengthDecoder {
     mutating func finish(into events: inout [FramerEvent]) {
         switch state {
         case .body(let length):
-            events.append(.error(.framing("input ended inside a message: \(buffer.count) of \(length) bytes arrived"),
-                fatal: true))
+            events.append(
+                .error(
+                    .framing("input ended inside a message: \(buffer.count) of \(length) bytes arrived"),
+                    fatal: true))
         case .headers where lineStart > 0 || hasNonWhitespace(upTo: buffer.count):
             events.append(.error(.framing("input ended inside a header block"), fatal: true))
         default: break
@@ -81,8 +83,10 @@ struct ContentLengthDecoder {
         }
         scanOffset = buffer.count
         if buffer.count > ContentLengthDecoder.maxHeaderBytes {
-            events.append(.error(.framing("header block longer than \(ContentLengthDecoder.maxHeaderBytes) bytes"),
-                fatal: false))
+            events.append(
+                .error(
+                    .framing("header block longer than \(ContentLengthDecoder.maxHeaderBytes) bytes"),
+                    fatal: false))
             // Drop its first byte so re-synchronising looks for the *next* Content-Length, not this one.
             buffer.consume(1)
             startResynchronising()
@@ -128,9 +132,11 @@ struct ContentLengthDecoder {
             startResynchronising()
         } else if let length {
             if length > maxMessageBytes {
-                events.append(.error(.framing(
-                    "Content-Length \(length == Int.max ? "(huge)" : String(length)) is above the limit of "
-                        + "\(maxMessageBytes) bytes; closing the connection"), fatal: true))
+                events.append(
+                    .error(
+                        .framing(
+                            "Content-Length \(length == Int.max ? "(huge)" : String(length)) is above the limit of "
+                                + "\(maxMessageBytes) bytes; closing the connection"), fatal: true))
                 buffer.removeAll()
                 state = .closed
             } else {

@@ -39,7 +39,9 @@ public struct JSONFieldReader {
     }
 
     public func string(_ key: String) throws(InfillProtocolError) -> String {
-        guard let text = try optionalString(key) else { throw .missingField(field: fieldPath(key), expected: "a string") }
+        guard let text = try optionalString(key) else {
+            throw .missingField(field: fieldPath(key), expected: "a string")
+        }
         return text
     }
 

@@ -57,7 +57,8 @@ public enum JSONWriter {
             case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             case 0x00..<0x20: appendUnicodeEscape(UInt16(byte), to: &output)
-            case 0xE2 where index + 2 < utf8.count && utf8[index + 1] == 0x80
+            case 0xE2
+            where index + 2 < utf8.count && utf8[index + 1] == 0x80
                 && (utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9):
                 appendUnicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &output)
                 index += 2

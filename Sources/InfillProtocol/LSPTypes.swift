@@ -38,7 +38,8 @@ public struct Range: Equatable, Hashable, Sendable {
         start = try Position(json: reader.members["start"], path: reader.fieldPath("start"))
         end = try Position(json: reader.members["end"], path: reader.fieldPath("end"))
         if (end.line, end.character) < (start.line, start.character) {
-            throw .invalidField(field: path, expected: "a range whose end is not before its start",
+            throw .invalidField(
+                field: path, expected: "a range whose end is not before its start",
                 got: "start \(start.line):\(start.character), end \(end.line):\(end.character)")
         }
     }

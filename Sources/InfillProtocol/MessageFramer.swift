@@ -74,9 +74,11 @@ public struct MessageFramer {
             if let detected = FramingDetection.framing(forFirstByte: first) {
                 framing = detected
             } else {
-                events.append(.error(.framing(
-                    "cannot detect the framing: expected 'Content-Length:' or a JSON object or array, got byte "
-                        + "0x\(String(first, radix: 16)); skipped to the next line"), fatal: false))
+                events.append(
+                    .error(
+                        .framing(
+                            "cannot detect the framing: expected 'Content-Length:' or a JSON object or array, got byte "
+                                + "0x\(String(first, radix: 16)); skipped to the next line"), fatal: false))
                 skippingGarbage = true
             }
         }

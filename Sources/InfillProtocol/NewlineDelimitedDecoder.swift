@@ -28,8 +28,10 @@ struct NewlineDelimitedDecoder {
         }
         scanOffset = buffer.count
         if buffer.count > maxMessageBytes {
-            events.append(.error(.framing("a line is longer than the limit of \(maxMessageBytes) bytes; it was skipped"),
-                fatal: false))
+            events.append(
+                .error(
+                    .framing("a line is longer than the limit of \(maxMessageBytes) bytes; it was skipped"),
+                    fatal: false))
             buffer.removeAll()
             scanOffset = 0
             discarding = true
@@ -47,8 +49,10 @@ struct NewlineDelimitedDecoder {
         var end = length
         if end > 0, buffer[end - 1] == 0x0D { end -= 1 }
         if end > maxMessageBytes {
-            events.append(.error(.framing("a line is longer than the limit of \(maxMessageBytes) bytes; it was skipped"),
-                fatal: false))
+            events.append(
+                .error(
+                    .framing("a line is longer than the limit of \(maxMessageBytes) bytes; it was skipped"),
+                    fatal: false))
             return
         }
         var blank = true

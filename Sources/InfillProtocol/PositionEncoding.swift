@@ -71,7 +71,8 @@ public struct LineTable: Sendable {
         throws(InfillProtocolError) -> Int
     {
         guard position.line < lineStarts.count else {
-            throw .positionOutOfRange(field: field,
+            throw .positionOutOfRange(
+                field: field,
                 detail: "line \(position.line) is past the end of the document, which has \(lineStarts.count) "
                     + "lines (0...\(lineStarts.count - 1))")
         }

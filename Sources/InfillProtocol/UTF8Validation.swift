@@ -9,12 +9,20 @@ public enum UTF8Validation {
         switch lead {
         case 0x00...0x7F: return 1
         case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; secondRange = 0xA0...0xBF
+        case 0xE0:
+            length = 3
+            secondRange = 0xA0...0xBF
         case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; secondRange = 0x80...0x9F
-        case 0xF0: length = 4; secondRange = 0x90...0xBF
+        case 0xED:
+            length = 3
+            secondRange = 0x80...0x9F
+        case 0xF0:
+            length = 4
+            secondRange = 0x90...0xBF
         case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; secondRange = 0x80...0x8F
+        case 0xF4:
+            length = 4
+            secondRange = 0x80...0x8F
         default: throw .invalidUTF8(offset: index)
         }
         guard index + length <= bytes.count else { throw .invalidUTF8(offset: index) }
@@ -29,7 +37,10 @@ public enum UTF8Validation {
     public static func isValid(_ bytes: [UInt8]) -> Bool {
         var index = 0
         while index < bytes.count {
-            if bytes[index] < 0x80 { index += 1; continue }
+            if bytes[index] < 0x80 {
+                index += 1
+                continue
+            }
             guard let length = try? scalarLength(in: bytes, at: index) else { return false }
             index += length
         }

@@ -34,8 +34,10 @@ public struct InfillJob: Sendable {
     /// If set, the scheduler lowers `steps` using the measured per-step time.
     public var deadlineMs: Double?
 
-    public init(segments: [String], holeLengths: [Int], steps: Int, sampler: SamplerKind, candidates: Int,
-                seed: UInt64?, stop: StopRule, wantsPreview: Bool, languageID: String?, deadlineMs: Double?) {
+    public init(
+        segments: [String], holeLengths: [Int], steps: Int, sampler: SamplerKind, candidates: Int,
+        seed: UInt64?, stop: StopRule, wantsPreview: Bool, languageID: String?, deadlineMs: Double?
+    ) {
         precondition(segments.count == holeLengths.count + 1, "a job has one more segment than holes")
         self.segments = segments
         self.holeLengths = holeLengths
@@ -86,8 +88,10 @@ public struct InfillOutcome: Sendable {
     public var context: ContextReport
     public var computeMs: Double
 
-    public init(candidates: [InfillCandidate], steps: Int, sampler: SamplerKind, context: ContextReport,
-                computeMs: Double) {
+    public init(
+        candidates: [InfillCandidate], steps: Int, sampler: SamplerKind, context: ContextReport,
+        computeMs: Double
+    ) {
         self.candidates = candidates
         self.steps = steps
         self.sampler = sampler

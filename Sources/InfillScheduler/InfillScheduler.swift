@@ -44,8 +44,10 @@ public final class InfillScheduler: @unchecked Sendable {
     private let workerExited = DispatchSemaphore(value: 0)
 
     /// - Parameter deliver: runs a closure on the thread that owns the callbacks (the loop's mailbox).
-    public init(backend: InfillBackend, configuration: SchedulerConfiguration = SchedulerConfiguration(),
-                deliver: @escaping (@escaping () -> Void) -> Void) {
+    public init(
+        backend: InfillBackend, configuration: SchedulerConfiguration = SchedulerConfiguration(),
+        deliver: @escaping (@escaping () -> Void) -> Void
+    ) {
         self.backend = backend
         self.configuration = configuration
         self.deliver = deliver
@@ -69,16 +71,19 @@ public final class InfillScheduler: @unchecked Sendable {
     /// - Parameter preview: called (delivered) between steps when `job.wantsPreview`.
     /// - Returns: the job's id (for logs and tests).
     @discardableResult
-    public func submit(_ job: InfillJob, owner: JobOwner, supersedeKey: SupersedeKey? = nil,
-                       preview: ((Int, Int, [[String]]) -> Void)? = nil,
-                       completion: @escaping (JobResult) -> Void) throws(InfillFailure) -> UInt64 {
+    public func submit(
+        _ job: InfillJob, owner: JobOwner, supersedeKey: SupersedeKey? = nil,
+        preview: ((Int, Int, [[String]]) -> Void)? = nil,
+        completion: @escaping (JobResult) -> Void
+    ) throws(InfillFailure) -> UInt64 {
         condition.lock()
         if stopping {
             rejected += 1
             condition.unlock()
             throw .shuttingDown
         }
-        let admission = QueueRules.admit(supersedeKey: supersedeKey, queued: queue.map(\.summary),
+        let admission = QueueRules.admit(
+            supersedeKey: supersedeKey, queued: queue.map(\.summary),
             running: running?.summary, maxQueue: configuration.maxQueue)
         let removed = apply(admission.superseded, reason: .superseded)
         guard admission.accepted else {
@@ -87,7 +92,8 @@ public final class InfillScheduler: @unchecked Sendable {
             deliverCancellations(removed)
             throw .queueFull(limit: configuration.maxQueue)
         }
-        let entry = JobEntry(id: nextID, job: job, owner: owner, supersedeKey: supersedeKey,
+        let entry = JobEntry(
+            id: nextID, job: job, owner: owner, supersedeKey: supersedeKey,
             submittedAt: Clock.nowNanoseconds(), preview: preview, completion: completion)
         nextID += 1
         queue.append(entry)
@@ -112,7 +118,8 @@ public final class InfillScheduler: @unchecked Sendable {
     /// Cancels every job of a connection (the client went away).
     public func cancelAll(connection: Int, reason: CancelReason = .connectionClosed) {
         condition.lock()
-        let decision = QueueRules.cancellation(ofConnection: connection, queued: queue.map(\.summary),
+        let decision = QueueRules.cancellation(
+            ofConnection: connection, queued: queue.map(\.summary),
             running: running?.summary)
         let removed = apply(decision, reason: reason)
         condition.unlock()
@@ -141,7 +148,8 @@ public final class InfillScheduler: @unchecked Sendable {
     public func statistics() -> SchedulerStatistics {
         condition.lock()
         defer { condition.unlock() }
-        return SchedulerStatistics(queueDepth: queue.count, isRunning: running != nil, served: served,
+        return SchedulerStatistics(
+            queueDepth: queue.count, isRunning: running != nil, served: served,
             cancelled: cancelled, failed: failed, rejected: rejected, perStepMs: perStepMs,
             latency: latency.summaries())
     }
@@ -192,7 +200,8 @@ public final class InfillScheduler: @unchecked Sendable {
         let startedAt = Clock.nowNanoseconds()
         let queuedMs = Clock.milliseconds(from: entry.submittedAt, to: startedAt)
         var job = entry.job
-        job.steps = QueueRules.steps(requested: job.steps, deadlineMs: job.deadlineMs,
+        job.steps = QueueRules.steps(
+            requested: job.steps, deadlineMs: job.deadlineMs,
             perStepMs: perStepEstimate.map { $0 * Double(job.candidates) })
         var result = runOnBackend(job, entry: entry, queuedMs: queuedMs, startedAt: startedAt)
 
@@ -207,7 +216,8 @@ public final class InfillScheduler: @unchecked Sendable {
             served += 1
             let sample = timing.computeMs / Double(max(1, outcome.steps) * max(1, job.candidates))
             perStepMs = QueueRules.updatedEstimate(previous: perStepMs, sample: sample)
-            latency.record(steps: outcome.steps, totalMs: timing.queuedMs + timing.computeMs,
+            latency.record(
+                steps: outcome.steps, totalMs: timing.queuedMs + timing.computeMs,
                 computeMs: timing.computeMs)
         case .failed: failed += 1
         case .cancelled: cancelled += 1
@@ -258,8 +268,10 @@ private final class JobEntry {
     let completion: (JobResult) -> Void
     var cancelReason: CancelReason?
 
-    init(id: UInt64, job: InfillJob, owner: JobOwner, supersedeKey: SupersedeKey?, submittedAt: UInt64,
-         preview: ((Int, Int, [[String]]) -> Void)?, completion: @escaping (JobResult) -> Void) {
+    init(
+        id: UInt64, job: InfillJob, owner: JobOwner, supersedeKey: SupersedeKey?, submittedAt: UInt64,
+        preview: ((Int, Int, [[String]]) -> Void)?, completion: @escaping (JobResult) -> Void
+    ) {
         self.id = id
         self.job = job
         self.owner = owner

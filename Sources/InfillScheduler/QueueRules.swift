@@ -39,8 +39,10 @@ public enum QueueRules {
 
     /// Admits a new job: first supersede the jobs with the same key, then check `maxQueue` against the
     /// jobs that still wait (the running job does not count).
-    public static func admit(supersedeKey: SupersedeKey?, queued: [JobSummary], running: JobSummary?,
-                             maxQueue: Int) -> Admission {
+    public static func admit(
+        supersedeKey: SupersedeKey?, queued: [JobSummary], running: JobSummary?,
+        maxQueue: Int
+    ) -> Admission {
         var superseded = Cancellation(queued: [], running: false)
         if let supersedeKey {
             superseded.queued = queued.filter { $0.supersedeKey == supersedeKey }.map(\.id)
@@ -59,7 +61,8 @@ public enum QueueRules {
     public static func cancellation(ofConnection connection: Int, queued: [JobSummary], running: JobSummary?)
         -> Cancellation
     {
-        Cancellation(queued: queued.filter { $0.owner.connection == connection }.map(\.id),
+        Cancellation(
+            queued: queued.filter { $0.owner.connection == connection }.map(\.id),
             running: running?.owner.connection == connection)
     }
 

@@ -60,7 +60,8 @@ struct DocumentStore {
         let uri = try identifier.string("uri")
         let version = try identifier.optionalInt("version", in: Int(Int32.min)...Int(Int32.max))
         guard var document = documents[uri] else {
-            throw .invalidField(field: "textDocument.uri", expected: "a document opened on this connection",
+            throw .invalidField(
+                field: "textDocument.uri", expected: "a document opened on this connection",
                 got: "a document that is not open")
         }
         guard let changes = try reader.optionalArray("contentChanges", count: 0...100_000) else {

@@ -27,7 +27,8 @@ enum ErrorMapping {
     private static func serverError(_ error: InfillServerError) -> ResponseError {
         switch error {
         case .notInitialized(let method):
-            return ResponseError(code: .serverNotInitialized,
+            return ResponseError(
+                code: .serverNotInitialized,
                 message: "\(method): the server is not initialized; send initialize first")
         case .methodNotFound(let method):
             return ResponseError(code: .methodNotFound, message: "unknown method \(method)")
@@ -38,13 +39,18 @@ enum ErrorMapping {
         case .invalidParams(let field, let expected, let got):
             return ResponseError(code: .invalidParams, message: "\(field): expected \(expected), got \(got)")
         case .documentNotOpen(let uri):
-            return ResponseError(code: .requestFailed,
+            return ResponseError(
+                code: .requestFailed,
                 message: "textDocument.uri: \(uri) is not open on this connection; send textDocument/didOpen first")
         case .holesExceedContext(let tokens, let context):
-            return ResponseError(code: .requestFailed,
-                message: "the holes need \(tokens) tokens but the model's context holds \(context); ask for a smaller length")
+            return ResponseError(
+                code: .requestFailed,
+                message:
+                    "the holes need \(tokens) tokens but the model's context holds \(context); ask for a smaller length"
+            )
         case .authenticationRequired(let method):
-            return ResponseError(code: .invalidRequest,
+            return ResponseError(
+                code: .invalidRequest,
                 message: "\(method): this connection must first call sedd/authenticate; closing it")
         case .authenticationFailed:
             return ResponseError(code: .requestFailed, message: "sedd/authenticate: the token does not match; closing")
@@ -62,7 +68,8 @@ enum ErrorMapping {
         case .holeTooLarge(let tokens, let context):
             return serverError(.holesExceedContext(tokens: tokens, context: context))
         case .workingSetTooLarge(let bytes, let limit):
-            return ResponseError(code: .requestFailed,
+            return ResponseError(
+                code: .requestFailed,
                 message: "the request needs an estimated \(mebibytes(bytes)) MiB, above --max-memory "
                     + "\(mebibytes(limit)) MiB; ask for fewer candidates (n) or a smaller length")
         case .cancelled:
@@ -70,7 +77,8 @@ enum ErrorMapping {
         case .internalFailure(let detail):
             return ResponseError(code: .internalError, message: "internal error: \(detail)")
         case .queueFull(let limit):
-            return ResponseError(code: .requestFailed,
+            return ResponseError(
+                code: .requestFailed,
                 message: "the queue is full (--max-queue \(limit) requests waiting); retry later")
         case .shuttingDown:
             return ResponseError(code: .requestFailed, message: "the daemon is shutting down")

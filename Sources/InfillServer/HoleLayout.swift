@@ -35,7 +35,8 @@ struct HoleLayout {
         }
         for (previous, next) in zip(order, order.dropFirst())
         where holesInRequestOrder[next].lowerBound < holesInRequestOrder[previous].upperBound {
-            throw .invalidParams(field: "ranges[\(max(previous, next))]", expected: "ranges that do not overlap",
+            throw .invalidParams(
+                field: "ranges[\(max(previous, next))]", expected: "ranges that do not overlap",
                 got: "a range overlapping ranges[\(min(previous, next))]")
         }
         self.bytes = bytes

@@ -54,31 +54,37 @@ struct PreparedInfill {
     var ranges: [Range]?
 
     /// Reads either shape of params.
-    static func parse(_ params: JSONValue?, defaults: ConnectionSettings, encoding: PositionEncoding,
-                      documents: DocumentStore, maxHoles: Int) throws(InfillServerError) -> PreparedInfill {
+    static func parse(
+        _ params: JSONValue?, defaults: ConnectionSettings, encoding: PositionEncoding,
+        documents: DocumentStore, maxHoles: Int
+    ) throws(InfillServerError) -> PreparedInfill {
         do {
             let reader = try JSONFieldReader(params, path: "")
             var options = try InfillOptions(reader, defaults: defaults)
             let hasText = reader.has("prefix") || reader.has("suffix")
             let hasRanges = reader.has("ranges") || reader.has("textDocument") || reader.has("text")
             if hasText && hasRanges {
-                throw InfillServerError.invalidParams(field: "params",
+                throw InfillServerError.invalidParams(
+                    field: "params",
                     expected: "either prefix/suffix, or ranges with textDocument or text", got: "both shapes")
             }
             if hasText {
-                let layout = HoleLayout(prefix: try reader.optionalString("prefix") ?? "",
+                let layout = HoleLayout(
+                    prefix: try reader.optionalString("prefix") ?? "",
                     suffix: try reader.optionalString("suffix") ?? "")
                 return PreparedInfill(layout: layout, options: options, ranges: nil)
             }
             guard let rangeValues = try reader.optionalArray("ranges", count: 1...maxHoles) else {
-                throw InfillServerError.invalidParams(field: "params",
+                throw InfillServerError.invalidParams(
+                    field: "params",
                     expected: "prefix/suffix, or ranges (1...\(maxHoles)) with textDocument or text", got: "neither")
             }
             let bytes: [UInt8]
             let lines: LineTable
             if let identifier = try reader.optionalObject("textDocument") {
                 if reader.has("text") {
-                    throw InfillServerError.invalidParams(field: "params", expected: "textDocument or text",
+                    throw InfillServerError.invalidParams(
+                        field: "params", expected: "textDocument or text",
                         got: "both")
                 }
                 let uri = try identifier.string("uri")
@@ -88,7 +94,8 @@ struct PreparedInfill {
                 options.languageID = options.languageID ?? document.languageID
             } else {
                 guard let text = try reader.optionalString("text") else {
-                    throw InfillServerError.invalidParams(field: "params", expected: "textDocument or text with ranges",
+                    throw InfillServerError.invalidParams(
+                        field: "params", expected: "textDocument or text with ranges",
                         got: "ranges alone")
                 }
                 bytes = Array(text.utf8)
@@ -98,12 +105,16 @@ struct PreparedInfill {
             var normalised: [Range] = []
             for (index, value) in rangeValues.enumerated() {
                 let range = try Range(json: value, path: "ranges[\(index)]")
-                let start = try lines.byteOffset(of: range.start, in: bytes, encoding: encoding,
+                let start = try lines.byteOffset(
+                    of: range.start, in: bytes, encoding: encoding,
                     field: "ranges[\(index)].start")
-                let end = try lines.byteOffset(of: range.end, in: bytes, encoding: encoding, field: "ranges[\(index)].end")
+                let end = try lines.byteOffset(
+                    of: range.end, in: bytes, encoding: encoding, field: "ranges[\(index)].end")
                 holes.append(start..<max(start, end))
-                normalised.append(Range(start: lines.position(ofByteOffset: start, in: bytes, encoding: encoding),
-                    end: lines.position(ofByteOffset: max(start, end), in: bytes, encoding: encoding)))
+                normalised.append(
+                    Range(
+                        start: lines.position(ofByteOffset: start, in: bytes, encoding: encoding),
+                        end: lines.position(ofByteOffset: max(start, end), in: bytes, encoding: encoding)))
             }
             let layout = try HoleLayout(bytes: bytes, holesInRequestOrder: holes)
             return PreparedInfill(layout: layout, options: options, ranges: normalised)
@@ -119,7 +130,8 @@ struct PreparedInfill {
     /// The native job; the outer segments are cut to `maxContextBytes`.
     func job(maxContextBytes: Int) -> (job: InfillJob, segments: HoleLayout.Segments) {
         let segments = layout.segments(maxContextBytes: maxContextBytes)
-        let job = InfillJob(segments: segments.texts, holeLengths: Array(repeating: options.length, count: layout.holes.count),
+        let job = InfillJob(
+            segments: segments.texts, holeLengths: Array(repeating: options.length, count: layout.holes.count),
             steps: options.steps, sampler: options.sampler, candidates: options.candidates, seed: options.seed,
             stop: options.stop, wantsPreview: options.preview, languageID: options.languageID,
             deadlineMs: options.deadlineMs)

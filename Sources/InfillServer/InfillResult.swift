@@ -20,8 +20,10 @@ enum InfillResult {
             .sorted { $0.score > $1.score }
     }
 
-    static func json(outcome: InfillOutcome, timing: JobTiming, request: PreparedInfill,
-                     segments: HoleLayout.Segments, modelName: String) throws(InfillServerError) -> JSONValue {
+    static func json(
+        outcome: InfillOutcome, timing: JobTiming, request: PreparedInfill,
+        segments: HoleLayout.Segments, modelName: String
+    ) throws(InfillServerError) -> JSONValue {
         let holeCount = request.layout.holes.count
         var items: [JSONValue] = []
         for candidate in candidates(outcome, options: request.options) {

@@ -29,8 +29,10 @@ public final class InfillServer {
     /// - Parameters:
     ///   - backendInfo: read from the backend by the root before the scheduler's worker starts.
     ///   - log: one line, without a newline; called on the loop thread.
-    public init(configuration: ServerConfiguration, scheduler: InfillScheduler, backendInfo: BackendInfo,
-                log: @escaping (LogLevel, String) -> Void) {
+    public init(
+        configuration: ServerConfiguration, scheduler: InfillScheduler, backendInfo: BackendInfo,
+        log: @escaping (LogLevel, String) -> Void
+    ) {
         self.configuration = configuration
         self.scheduler = scheduler
         self.backendInfo = backendInfo
@@ -40,10 +42,13 @@ public final class InfillServer {
     /// A client connected. `send` writes bytes to it; `close` closes it (after pending writes).
     /// - Parameter requiresAuth: the listener was started with `--token-file`: the first message must be
     ///   `sedd/authenticate`, anything else closes the connection.
-    public func open(connectionID: Int, kind: ConnectionKind, requiresAuth: Bool,
-                     send: @escaping ([UInt8]) -> Void, close: @escaping () -> Void) -> ServerConnection {
+    public func open(
+        connectionID: Int, kind: ConnectionKind, requiresAuth: Bool,
+        send: @escaping ([UInt8]) -> Void, close: @escaping () -> Void
+    ) -> ServerConnection {
         precondition(connections[connectionID] == nil, "connection id \(connectionID) is already open")
-        let connection = ServerConnection(id: connectionID, kind: kind, requiresAuth: requiresAuth, server: self,
+        let connection = ServerConnection(
+            id: connectionID, kind: kind, requiresAuth: requiresAuth, server: self,
             send: send, close: close)
         connections[connectionID] = connection
         log(.info, "connection \(connectionID) opened (\(kind.rawValue)\(requiresAuth ? ", token required" : ""))")

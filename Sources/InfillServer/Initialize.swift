@@ -27,7 +27,8 @@ enum InitializeHandler {
         var clientName: String?
     }
 
-    static func negotiate(_ params: JSONValue?, defaults: ConnectionSettings) throws(InfillProtocolError) -> Negotiated {
+    static func negotiate(_ params: JSONValue?, defaults: ConnectionSettings) throws(InfillProtocolError) -> Negotiated
+    {
         let reader = try JSONFieldReader(params ?? .object([:]), path: "")
         var offers: [String] = []
         if let general = try reader.optionalObject("capabilities")?.optionalObject("general"),
@@ -35,7 +36,8 @@ enum InitializeHandler {
         {
             for (index, value) in values.enumerated() {
                 guard case .string(let offer) = value else {
-                    throw .invalidField(field: "capabilities.general.positionEncodings[\(index)]",
+                    throw .invalidField(
+                        field: "capabilities.general.positionEncodings[\(index)]",
                         expected: "a string such as \"utf-16\"", got: value.typeName)
                 }
                 offers.append(offer)
@@ -46,7 +48,8 @@ enum InitializeHandler {
             settings = try settings.applying(options)
         }
         let clientName = try reader.optionalObject("clientInfo")?.optionalString("name")
-        return Negotiated(encoding: PositionEncoding.negotiate(clientOffers: offers), settings: settings,
+        return Negotiated(
+            encoding: PositionEncoding.negotiate(clientOffers: offers), settings: settings,
             clientName: clientName)
     }
 

@@ -46,10 +46,12 @@ public struct ServerConfiguration: Sendable {
     /// `sedd/authenticate`. Surrounding whitespace (a trailing newline) is ignored.
     public var authToken: String?
 
-    public init(serverVersion: String = "0.1.0", defaultSteps: Int = 16, defaultSpan: Int = 32,
-                defaultSampler: SamplerKind = .analytic, defaultDeadlineMs: Double? = nil,
-                maxMessageBytes: Int = 8 << 20, maxContextBytes: Int = 16 << 10, maxHoles: Int = 16,
-                authToken: String? = nil) {
+    public init(
+        serverVersion: String = "0.1.0", defaultSteps: Int = 16, defaultSpan: Int = 32,
+        defaultSampler: SamplerKind = .analytic, defaultDeadlineMs: Double? = nil,
+        maxMessageBytes: Int = 8 << 20, maxContextBytes: Int = 16 << 10, maxHoles: Int = 16,
+        authToken: String? = nil
+    ) {
         precondition((1...1024).contains(defaultSteps), "defaultSteps must be 1...1024")
         precondition(defaultSpan >= 1, "defaultSpan must be positive")
         precondition(maxMessageBytes >= 1 && maxContextBytes >= 1 && maxHoles >= 1, "limits must be positive")

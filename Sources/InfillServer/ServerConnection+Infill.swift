@@ -5,25 +5,33 @@ import InfillScheduler
 /// its result into the response.
 extension ServerConnection {
     func startInfill(_ request: Request) throws(InfillServerError) {
-        let prepared = try PreparedInfill.parse(request.params, defaults: settings, encoding: encoding,
+        let prepared = try PreparedInfill.parse(
+            request.params, defaults: settings, encoding: encoding,
             documents: documents, maxHoles: server.configuration.maxHoles)
         let (job, segments) = prepared.job(maxContextBytes: server.configuration.maxContextBytes)
         let requestID = request.id
         let modelName = server.backendInfo.modelName
-        let preview: ((Int, Int, [[String]]) -> Void)? = prepared.options.preview
+        let preview: ((Int, Int, [[String]]) -> Void)? =
+            prepared.options.preview
             ? { [weak self] step, steps, fills in
-                self?.sendPreview(requestID, step: step, steps: steps,
+                self?.sendPreview(
+                    requestID, step: step, steps: steps,
                     fills: InfillResult.previewFills(fills, layout: prepared.layout))
             } : nil
         try submit(job, for: requestID, supersedeKey: nil, preview: preview) { [weak self] outcome, timing in
             guard let self else { return }
-            answer(requestID, Result { () throws(InfillServerError) -> JSONValue in
-                try InfillResult.json(outcome: outcome, timing: timing, request: prepared, segments: segments,
-                    modelName: modelName)
-            })
+            answer(
+                requestID,
+                Result { () throws(InfillServerError) -> JSONValue in
+                    try InfillResult.json(
+                        outcome: outcome, timing: timing, request: prepared, segments: segments,
+                        modelName: modelName)
+                })
         }
-        server.log(.info, "connection \(id): sedd/infill id \(requestID): \(prepared.layout.holes.count) hole(s), "
-            + "\(prepared.layout.bytes.count) bytes, \(job.steps) steps, n \(job.candidates)")
+        server.log(
+            .info,
+            "connection \(id): sedd/infill id \(requestID): \(prepared.layout.holes.count) hole(s), "
+                + "\(prepared.layout.bytes.count) bytes, \(job.steps) steps, n \(job.candidates)")
     }
 
     func startInlineCompletion(_ request: Request) throws(InfillServerError) {
@@ -43,8 +51,10 @@ extension ServerConnection {
         let prepared = PreparedInfill(layout: completion.layout, options: options, ranges: nil)
         let job = prepared.job(maxContextBytes: server.configuration.maxContextBytes).job
         let requestID = request.id
-        try submit(job, for: requestID, supersedeKey: SupersedeKey(connection: id, document: completion.uri),
-            preview: nil) { [weak self] outcome, _ in
+        try submit(
+            job, for: requestID, supersedeKey: SupersedeKey(connection: id, document: completion.uri),
+            preview: nil
+        ) { [weak self] outcome, _ in
             guard let self else { return }
             let items = InfillResult.candidates(outcome, options: options).compactMap { candidate -> JSONValue? in
                 guard let fill = candidate.fills.first, !fill.isEmpty else { return nil }
@@ -56,9 +66,11 @@ extension ServerConnection {
     }
 
     /// Submits a job and routes its one completion to `onSuccess` or to an error answer.
-    private func submit(_ job: InfillJob, for requestID: RequestID, supersedeKey: SupersedeKey?,
-                        preview: ((Int, Int, [[String]]) -> Void)?,
-                        onSuccess: @escaping (InfillOutcome, JobTiming) -> Void) throws(InfillServerError) {
+    private func submit(
+        _ job: InfillJob, for requestID: RequestID, supersedeKey: SupersedeKey?,
+        preview: ((Int, Int, [[String]]) -> Void)?,
+        onSuccess: @escaping (InfillOutcome, JobTiming) -> Void
+    ) throws(InfillServerError) {
         let needed = job.holeLengths.reduce(0, +)
         if needed > server.backendInfo.contextLength {
             throw .holesExceedContext(tokens: needed, context: server.backendInfo.contextLength)
@@ -66,8 +78,10 @@ extension ServerConnection {
         if server.isShuttingDown { throw .scheduler(.shuttingDown) }
         let server = self.server
         do {
-            try server.scheduler.submit(job, owner: JobOwner(connection: id, request: requestID.key),
-                supersedeKey: supersedeKey, preview: preview) { [weak self] result in
+            try server.scheduler.submit(
+                job, owner: JobOwner(connection: id, request: requestID.key),
+                supersedeKey: supersedeKey, preview: preview
+            ) { [weak self] result in
                 defer { server.jobFinished() }
                 guard let self else { return }
                 switch result {
@@ -85,9 +99,13 @@ extension ServerConnection {
 
     private func sendPreview(_ requestID: RequestID, step: Int, steps: Int, fills: JSONValue) {
         guard isInFlight(requestID) else { return }
-        sendMessage(Notification(method: Method.previewNotification, params: [
-            "id": requestID.json, "step": .int(step), "steps": .int(steps), "fills": fills,
-        ]).json)
+        sendMessage(
+            Notification(
+                method: Method.previewNotification,
+                params: [
+                    "id": requestID.json, "step": .int(step), "steps": .int(steps), "fills": fills,
+                ]
+            ).json)
     }
 }
 
@@ -119,17 +137,24 @@ struct InlineCompletionRequest {
         if let selected = try context?.optionalObject("selectedCompletionInfo") {
             let range = try Range(json: selected.members["range"], path: "context.selectedCompletionInfo.range")
             let text = try selected.string("text")
-            let start = try lines.byteOffset(of: range.start, in: bytes, encoding: encoding,
+            let start = try lines.byteOffset(
+                of: range.start, in: bytes, encoding: encoding,
                 field: "context.selectedCompletionInfo.range.start")
-            let end = max(start, try lines.byteOffset(of: range.end, in: bytes, encoding: encoding,
-                field: "context.selectedCompletionInfo.range.end"))
-            layout = HoleLayout(prefix: String(decoding: bytes[..<start], as: UTF8.self) + text,
+            let end = max(
+                start,
+                try lines.byteOffset(
+                    of: range.end, in: bytes, encoding: encoding,
+                    field: "context.selectedCompletionInfo.range.end"))
+            layout = HoleLayout(
+                prefix: String(decoding: bytes[..<start], as: UTF8.self) + text,
                 suffix: String(decoding: bytes[end...], as: UTF8.self))
             insertPrefix = text
-            replaceRange = Range(start: lines.position(ofByteOffset: start, in: bytes, encoding: encoding),
+            replaceRange = Range(
+                start: lines.position(ofByteOffset: start, in: bytes, encoding: encoding),
                 end: lines.position(ofByteOffset: end, in: bytes, encoding: encoding))
         } else {
-            layout = HoleLayout(prefix: String(decoding: bytes[..<cursor], as: UTF8.self),
+            layout = HoleLayout(
+                prefix: String(decoding: bytes[..<cursor], as: UTF8.self),
                 suffix: String(decoding: bytes[cursor...], as: UTF8.self))
             insertPrefix = ""
             let here = lines.position(ofByteOffset: cursor, in: bytes, encoding: encoding)

@@ -64,8 +64,10 @@ extension ServerConnection {
         encoding = negotiated.encoding
         settings = negotiated.settings
         lifecycle = .initialized
-        server.log(.info, "connection \(id): initialized by \(negotiated.clientName ?? "an unnamed client"), "
-            + "position encoding \(encoding.rawValue)")
+        server.log(
+            .info,
+            "connection \(id): initialized by \(negotiated.clientName ?? "an unnamed client"), "
+                + "position encoding \(encoding.rawValue)")
         return InitializeHandler.result(negotiated, configuration: server.configuration, info: server.backendInfo)
     }
 

@@ -34,8 +34,10 @@ public final class ServerConnection {
     private var drainingExitCode: Int32?
     private var isDraining = false
 
-    init(id: Int, kind: ConnectionKind, requiresAuth: Bool, server: InfillServer, send: @escaping ([UInt8]) -> Void,
-         close: @escaping () -> Void) {
+    init(
+        id: Int, kind: ConnectionKind, requiresAuth: Bool, server: InfillServer, send: @escaping ([UInt8]) -> Void,
+        close: @escaping () -> Void
+    ) {
         self.id = id
         self.kind = kind
         self.requiresAuth = requiresAuth
@@ -107,10 +109,17 @@ public final class ServerConnection {
 
     private func handleBatch(_ members: [JSONValue]) {
         if framer.framing == .contentLength || members.isEmpty {
-            let reason = members.isEmpty ? "an empty batch" : "a batch: LSP framing carries one message; "
-                + "batches are accepted in newline-delimited JSON"
-            sendMessage(Response(id: nil, error: ErrorMapping.responseError(
-                for: InfillServerError.invalidRequest("invalid request: \(reason)"))).json)
+            let reason =
+                members.isEmpty
+                ? "an empty batch"
+                : "a batch: LSP framing carries one message; "
+                    + "batches are accepted in newline-delimited JSON"
+            sendMessage(
+                Response(
+                    id: nil,
+                    error: ErrorMapping.responseError(
+                        for: InfillServerError.invalidRequest("invalid request: \(reason)"))
+                ).json)
             if !isAuthenticatedOrExempt { close() }
             return
         }
@@ -123,7 +132,8 @@ public final class ServerConnection {
             default: return false
             }
         }.count
-        let collector = answered > 0
+        let collector =
+            answered > 0
             ? BatchCollector(expected: answered) { [weak self] array in self?.sendMessage(array) } : nil
         for result in decoded {
             if isClosed { return }
@@ -154,8 +164,12 @@ public final class ServerConnection {
 
     private func receiveRequest(_ request: Request, respond: @escaping (Response) -> Void) {
         if inFlight[request.id] != nil {
-            respond(Response(id: request.id, error: ErrorMapping.responseError(for: InfillServerError.invalidRequest(
-                "id \(request.id) is already used by a request in flight on this connection"))))
+            respond(
+                Response(
+                    id: request.id,
+                    error: ErrorMapping.responseError(
+                        for: InfillServerError.invalidRequest(
+                            "id \(request.id) is already used by a request in flight on this connection"))))
             return
         }
         inFlight[request.id] = InFlight(method: request.method, isJob: false, respond: respond)
@@ -175,7 +189,8 @@ public final class ServerConnection {
             entry.respond(Response(id: requestID, result: result))
         case .failure(let error):
             let responseError = ErrorMapping.responseError(for: error)
-            server.log(.info, "connection \(id): \(entry.method) id \(requestID) failed with \(responseError.code.rawValue)")
+            server.log(
+                .info, "connection \(id): \(entry.method) id \(requestID) failed with \(responseError.code.rawValue)")
             server.log(.debug, "connection \(id): \(entry.method) id \(requestID): \(responseError.message)")
             entry.respond(Response(id: requestID, error: responseError))
         }

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import InfillProtocol
 import InfillScheduler
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The `sedd/status` result: model, uptime, start-up, queue, counts, latency per step count, memory.
 enum StatusReport {
@@ -21,15 +22,16 @@ enum StatusReport {
             "failed": .int(statistics.failed),
             "rejected": .int(statistics.rejected),
             "connections": .int(server.connections.count),
-            "latency": .array(statistics.latency.map { summary in
-                [
-                    "steps": .int(summary.steps), "count": .int(summary.count),
-                    "p50Ms": .double(InfillResult.rounded(summary.p50Ms)),
-                    "p90Ms": .double(InfillResult.rounded(summary.p90Ms)),
-                    "p99Ms": .double(InfillResult.rounded(summary.p99Ms)),
-                    "meanComputeMs": .double(InfillResult.rounded(summary.meanComputeMs)),
-                ]
-            }),
+            "latency": .array(
+                statistics.latency.map { summary in
+                    [
+                        "steps": .int(summary.steps), "count": .int(summary.count),
+                        "p50Ms": .double(InfillResult.rounded(summary.p50Ms)),
+                        "p90Ms": .double(InfillResult.rounded(summary.p90Ms)),
+                        "p99Ms": .double(InfillResult.rounded(summary.p99Ms)),
+                        "meanComputeMs": .double(InfillResult.rounded(summary.meanComputeMs)),
+                    ]
+                }),
             "memory": memory(),
         ]
         result["startupMs"] = server.startupMs.map { .double(InfillResult.rounded($0)) } ?? .null
@@ -48,15 +50,15 @@ enum StatusReport {
         }
         var usage = rusage()
         #if os(Linux)
-        let who = __rusage_who_t(RUSAGE_SELF.rawValue)
+            let who = __rusage_who_t(RUSAGE_SELF.rawValue)
         #else
-        let who = RUSAGE_SELF
+            let who = RUSAGE_SELF
         #endif
         if getrusage(who, &usage) == 0 {
             #if os(Linux)
-            members["peakResidentBytes"] = .int(Int(usage.ru_maxrss) * 1024)
+                members["peakResidentBytes"] = .int(Int(usage.ru_maxrss) * 1024)
             #else
-            members["peakResidentBytes"] = .int(Int(usage.ru_maxrss))
+                members["peakResidentBytes"] = .int(Int(usage.ru_maxrss))
             #endif
         }
         return .object(members)

@@ -87,18 +87,23 @@ final class FramerTests: XCTestCase {
         for chunks in [nil, Array(repeating: 1, count: input.count)] {
             let result = events(input, chunks: chunks)
             XCTAssertEqual(result.count, 2)
-            guard case .error(.framing, false) = result[0] else { return XCTFail("expected a framing error: \(result)") }
+            guard case .error(.framing, false) = result[0] else {
+                return XCTFail("expected a framing error: \(result)")
+            }
             XCTAssertEqual(messages(result), [#"{"ok":1}"#])
         }
     }
 
     func testInvalidContentLengthValuesResynchronise() {
-        for header in ["Content-Length: abc", "Content-Length: -5", "Content-Length:", "Content-Length 5",
-                       "Content-Length: 2\r\nContent-Length: 3"] {
+        for header in [
+            "Content-Length: abc", "Content-Length: -5", "Content-Length:", "Content-Length 5",
+            "Content-Length: 2\r\nContent-Length: 3",
+        ] {
             let input = Array("\(header)\r\n\r\n{}".utf8) + lsp(#"{"ok":1}"#)
             let result = events(input, chunks: Array(repeating: 1, count: input.count))
             XCTAssertEqual(messages(result), [#"{"ok":1}"#], header)
-            XCTAssertEqual(result.filter { if case .error(_, false) = $0 { return true } else { return false } }.count, 1,
+            XCTAssertEqual(
+                result.filter { if case .error(_, false) = $0 { return true } else { return false } }.count, 1,
                 header)
         }
     }

@@ -68,9 +68,13 @@ final class JSONParserTests: XCTestCase {
     }
 
     func testBoundsNestingDepth() {
-        let deep = String(repeating: "[", count: JSONParser.maximumDepth + 1) + String(repeating: "]", count: JSONParser.maximumDepth + 1)
+        let deep =
+            String(repeating: "[", count: JSONParser.maximumDepth + 1)
+            + String(repeating: "]", count: JSONParser.maximumDepth + 1)
         XCTAssertThrowsError(try JSONParser.parse(deep))
-        let fine = String(repeating: "[", count: JSONParser.maximumDepth) + String(repeating: "]", count: JSONParser.maximumDepth)
+        let fine =
+            String(repeating: "[", count: JSONParser.maximumDepth)
+            + String(repeating: "]", count: JSONParser.maximumDepth)
         XCTAssertNoThrow(try JSONParser.parse(fine))
     }
 

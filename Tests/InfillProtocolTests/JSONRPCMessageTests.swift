@@ -8,11 +8,14 @@ final class JSONRPCMessageTests: XCTestCase {
     }
 
     func testDecodesRequestsNotificationsAndResponses() throws {
-        XCTAssertEqual(try decode(#"{"jsonrpc":"2.0","id":3,"method":"m","params":{"a":1}}"#),
+        XCTAssertEqual(
+            try decode(#"{"jsonrpc":"2.0","id":3,"method":"m","params":{"a":1}}"#),
             .request(Request(id: .number(3), method: "m", params: ["a": 1])))
-        XCTAssertEqual(try decode(#"{"jsonrpc":"2.0","id":"x","method":"m"}"#),
+        XCTAssertEqual(
+            try decode(#"{"jsonrpc":"2.0","id":"x","method":"m"}"#),
             .request(Request(id: .string("x"), method: "m", params: nil)))
-        XCTAssertEqual(try decode(#"{"jsonrpc":"2.0","method":"n","params":[1]}"#),
+        XCTAssertEqual(
+            try decode(#"{"jsonrpc":"2.0","method":"n","params":[1]}"#),
             .notification(Notification(method: "n", params: [1])))
         XCTAssertEqual(try decode(#"{"jsonrpc":"2.0","id":9,"result":null}"#), .response(id: .number(9)))
     }
@@ -41,9 +44,11 @@ final class JSONRPCMessageTests: XCTestCase {
 
     func testResponsesSerialiseWithNullIdWhenUnknown() {
         let response = Response(id: nil, error: ResponseError(code: .parseError, message: "bad"))
-        XCTAssertEqual(JSONWriter.string(response.json),
+        XCTAssertEqual(
+            JSONWriter.string(response.json),
             #"{"error":{"code":-32700,"message":"bad"},"id":null,"jsonrpc":"2.0"}"#)
-        XCTAssertEqual(JSONWriter.string(Response(id: .string("a"), result: .null).json),
+        XCTAssertEqual(
+            JSONWriter.string(Response(id: .string("a"), result: .null).json),
             #"{"id":"a","jsonrpc":"2.0","result":null}"#)
     }
 

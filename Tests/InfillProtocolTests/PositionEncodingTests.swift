@@ -11,7 +11,8 @@ final class PositionEncodingTests: XCTestCase {
     private var bytes: [UInt8] { Array(text.utf8) }
 
     private func offset(_ line: Int, _ character: Int, _ encoding: PositionEncoding) throws -> Int {
-        try LineTable(bytes).byteOffset(of: Position(line: line, character: character), in: bytes, encoding: encoding,
+        try LineTable(bytes).byteOffset(
+            of: Position(line: line, character: character), in: bytes, encoding: encoding,
             field: "position")
     }
 
@@ -91,7 +92,8 @@ final class PositionEncodingTests: XCTestCase {
         for index in line.unicodeScalars.indices {
             let utf16Column = line.utf16.distance(from: line.startIndex, to: index)
             let utf8Offset = line.utf8.distance(from: line.startIndex, to: index)
-            let found = try table.byteOffset(of: Position(line: 0, character: utf16Column), in: lineBytes,
+            let found = try table.byteOffset(
+                of: Position(line: 0, character: utf16Column), in: lineBytes,
                 encoding: .utf16, field: "p")
             XCTAssertEqual(found, utf8Offset)
         }

@@ -21,14 +21,16 @@ final class InfillSchedulerTests: XCTestCase {
 
     private func makeScheduler(maxQueue: Int, maxMemoryBytes: Int? = nil) {
         let mailbox = self.mailbox!
-        scheduler = InfillScheduler(backend: backend,
+        scheduler = InfillScheduler(
+            backend: backend,
             configuration: SchedulerConfiguration(maxQueue: maxQueue, maxMemoryBytes: maxMemoryBytes),
             deliver: { mailbox.post($0) })
         scheduler.start()
     }
 
     private func job(steps: Int = 4, deadlineMs: Double? = nil, preview: Bool = false) -> InfillJob {
-        InfillJob(segments: ["a", "b"], holeLengths: [3], steps: steps, sampler: .analytic, candidates: 1, seed: 1,
+        InfillJob(
+            segments: ["a", "b"], holeLengths: [3], steps: steps, sampler: .analytic, candidates: 1, seed: 1,
             stop: .none, wantsPreview: preview, languageID: nil, deadlineMs: deadlineMs)
     }
 
@@ -37,11 +39,15 @@ final class InfillSchedulerTests: XCTestCase {
     }
 
     /// Submits and returns a box the completion fills.
-    private func submit(_ job: InfillJob, _ request: String, connection: Int = 1, key: String? = nil,
-                        preview: ((Int, Int, [[String]]) -> Void)? = nil) throws -> ResultBox {
+    private func submit(
+        _ job: InfillJob, _ request: String, connection: Int = 1, key: String? = nil,
+        preview: ((Int, Int, [[String]]) -> Void)? = nil
+    ) throws -> ResultBox {
         let box = ResultBox()
-        try scheduler.submit(job, owner: owner(request, connection: connection),
-            supersedeKey: key.map { SupersedeKey(connection: connection, document: $0) }, preview: preview) {
+        try scheduler.submit(
+            job, owner: owner(request, connection: connection),
+            supersedeKey: key.map { SupersedeKey(connection: connection, document: $0) }, preview: preview
+        ) {
             box.results.append($0)
         }
         return box
@@ -142,9 +148,12 @@ final class InfillSchedulerTests: XCTestCase {
     func testPreviewsArriveBeforeTheCompletion() throws {
         var events: [String] = []
         let box = ResultBox()
-        try scheduler.submit(job(steps: 3, preview: true), owner: owner("1"), preview: { step, steps, fills in
-            events.append("preview \(step)/\(steps) \(fills[0][0])")
-        }) { _ in
+        try scheduler.submit(
+            job(steps: 3, preview: true), owner: owner("1"),
+            preview: { step, steps, fills in
+                events.append("preview \(step)/\(steps) \(fills[0][0])")
+            }
+        ) { _ in
             events.append("done")
             box.results.append(.cancelled(.requested))
         }
@@ -157,7 +166,9 @@ final class InfillSchedulerTests: XCTestCase {
         backend.workingSet = 101
         let box = try submit(job(), "1")
         XCTAssertTrue(mailbox.pump { box.done })
-        guard case .failed(.workingSetTooLarge(101, 100), _)? = box.results.first else { return XCTFail("\(box.results)") }
+        guard case .failed(.workingSetTooLarge(101, 100), _)? = box.results.first else {
+            return XCTFail("\(box.results)")
+        }
         XCTAssertEqual(backend.jobs.count, 0)
     }
 

@@ -6,7 +6,8 @@ final class QueueRulesTests: XCTestCase {
     private func job(_ id: UInt64, connection: Int = 1, request: String? = nil, document: String? = nil)
         -> QueueRules.JobSummary
     {
-        QueueRules.JobSummary(id: id, owner: JobOwner(connection: connection, request: request ?? "r\(id)"),
+        QueueRules.JobSummary(
+            id: id, owner: JobOwner(connection: connection, request: request ?? "r\(id)"),
             supersedeKey: document.map { SupersedeKey(connection: connection, document: $0) })
     }
 
@@ -21,7 +22,8 @@ final class QueueRulesTests: XCTestCase {
     func testSupersedesQueuedAndRunningJobsWithTheSameKey() {
         let key = SupersedeKey(connection: 1, document: "file:///a")
         let queued = [job(1, document: "file:///a"), job(2, document: "file:///b"), job(3, document: "file:///a")]
-        let admission = QueueRules.admit(supersedeKey: key, queued: queued, running: job(0, document: "file:///a"),
+        let admission = QueueRules.admit(
+            supersedeKey: key, queued: queued, running: job(0, document: "file:///a"),
             maxQueue: 8)
         XCTAssertTrue(admission.accepted)
         XCTAssertEqual(admission.superseded, QueueRules.Cancellation(queued: [1, 3], running: true))
@@ -29,7 +31,8 @@ final class QueueRulesTests: XCTestCase {
 
     func testSupersedingIsPerConnection() {
         let key = SupersedeKey(connection: 2, document: "file:///a")
-        let admission = QueueRules.admit(supersedeKey: key, queued: [job(1, connection: 1, document: "file:///a")],
+        let admission = QueueRules.admit(
+            supersedeKey: key, queued: [job(1, connection: 1, document: "file:///a")],
             running: job(0, connection: 1, document: "file:///a"), maxQueue: 8)
         XCTAssertTrue(admission.superseded.isEmpty)
     }
@@ -44,7 +47,8 @@ final class QueueRulesTests: XCTestCase {
 
     func testRejectedJobStillSupersedes() {
         let key = SupersedeKey(connection: 1, document: "file:///a")
-        let admission = QueueRules.admit(supersedeKey: key, queued: [job(1), job(2)],
+        let admission = QueueRules.admit(
+            supersedeKey: key, queued: [job(1), job(2)],
             running: job(0, document: "file:///a"), maxQueue: 2)
         XCTAssertFalse(admission.accepted)
         XCTAssertTrue(admission.superseded.running)
@@ -53,19 +57,26 @@ final class QueueRulesTests: XCTestCase {
     func testCancelByOwnerFindsOnlyThatRequest() {
         let queued = [job(1, request: "a"), job(2, request: "b"), job(3, connection: 2, request: "a")]
         let owner = JobOwner(connection: 1, request: "a")
-        XCTAssertEqual(QueueRules.cancellation(of: owner, queued: queued, running: nil),
+        XCTAssertEqual(
+            QueueRules.cancellation(of: owner, queued: queued, running: nil),
             QueueRules.Cancellation(queued: [1], running: false))
-        XCTAssertEqual(QueueRules.cancellation(of: owner, queued: [], running: job(5, request: "a")),
+        XCTAssertEqual(
+            QueueRules.cancellation(of: owner, queued: [], running: job(5, request: "a")),
             QueueRules.Cancellation(queued: [], running: true))
-        XCTAssertTrue(QueueRules.cancellation(of: JobOwner(connection: 1, request: "zz"), queued: queued,
-            running: job(5, request: "a")).isEmpty)
+        XCTAssertTrue(
+            QueueRules.cancellation(
+                of: JobOwner(connection: 1, request: "zz"), queued: queued,
+                running: job(5, request: "a")
+            ).isEmpty)
     }
 
     func testCancelByConnection() {
         let queued = [job(1, connection: 1), job(2, connection: 2), job(3, connection: 1)]
-        XCTAssertEqual(QueueRules.cancellation(ofConnection: 1, queued: queued, running: job(4, connection: 2)),
+        XCTAssertEqual(
+            QueueRules.cancellation(ofConnection: 1, queued: queued, running: job(4, connection: 2)),
             QueueRules.Cancellation(queued: [1, 3], running: false))
-        XCTAssertEqual(QueueRules.cancellation(ofConnection: 2, queued: queued, running: job(4, connection: 2)),
+        XCTAssertEqual(
+            QueueRules.cancellation(ofConnection: 2, queued: queued, running: job(4, connection: 2)),
             QueueRules.Cancellation(queued: [2], running: true))
     }
 

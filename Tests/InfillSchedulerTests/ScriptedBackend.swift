@@ -39,7 +39,8 @@ final class ScriptedBackend: InfillBackend {
         let candidates = (0..<job.candidates).map { candidate in
             InfillCandidate(fills: job.holeLengths.indices.map { "fill\($0)" }, score: -Double(candidate))
         }
-        return InfillOutcome(candidates: candidates, steps: job.steps, sampler: job.sampler,
+        return InfillOutcome(
+            candidates: candidates, steps: job.steps, sampler: job.sampler,
             context: ContextReport(prefixTokens: 0, suffixTokens: 0, prefixTruncated: false, suffixTruncated: false),
             computeMs: 0)
     }

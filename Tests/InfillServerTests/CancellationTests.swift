@@ -48,8 +48,10 @@ final class CancellationTests: XCTestCase {
 
     func testStdioEndOfInputFinishesInFlightWorkThenExitsZero() {
         let client = harness.client(kind: .stdio)
-        client.sendRaw(Array((infill.replacingOccurrences(of: "%ID%", with: "1") + "\n"
-            + infill.replacingOccurrences(of: "%ID%", with: "2")).utf8))
+        client.sendRaw(
+            Array(
+                (infill.replacingOccurrences(of: "%ID%", with: "1") + "\n"
+                    + infill.replacingOccurrences(of: "%ID%", with: "2")).utf8))
         client.connection.endOfInput()
         XCTAssertFalse(client.closed, "still answering")
         XCTAssertTrue(harness.mailbox.pump { client.closed })

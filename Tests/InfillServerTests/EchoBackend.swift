@@ -15,7 +15,8 @@ final class EchoBackend: InfillBackend {
     let started = DispatchSemaphore(value: 0)
 
     init(contextLength: Int = 1024) {
-        info = BackendInfo(modelName: "echo-test", vocabularySize: 256, contextLength: contextLength,
+        info = BackendInfo(
+            modelName: "echo-test", vocabularySize: 256, contextLength: contextLength,
             parameterCount: 42)
     }
 
@@ -40,18 +41,25 @@ final class EchoBackend: InfillBackend {
         for step in 1...job.steps {
             if isCancelled() { throw InfillFailure.cancelled }
             let decided = step == job.steps
-            progress(step, job.steps, (0..<job.candidates).map { candidate in
-                job.holeLengths.indices.map { hole in
-                    decided ? EchoBackend.fill(hole: hole, candidate: candidate) : String(repeating: "\u{2591}", count: 3)
-                }
-            })
+            progress(
+                step, job.steps,
+                (0..<job.candidates).map { candidate in
+                    job.holeLengths.indices.map { hole in
+                        decided
+                            ? EchoBackend.fill(hole: hole, candidate: candidate)
+                            : String(repeating: "\u{2591}", count: 3)
+                    }
+                })
         }
         let candidates = (0..<job.candidates).map { candidate in
-            InfillCandidate(fills: job.holeLengths.indices.map { EchoBackend.fill(hole: $0, candidate: candidate) },
+            InfillCandidate(
+                fills: job.holeLengths.indices.map { EchoBackend.fill(hole: $0, candidate: candidate) },
                 score: -0.5 - Double(candidate))
         }
-        return InfillOutcome(candidates: candidates, steps: job.steps, sampler: job.sampler,
-            context: ContextReport(prefixTokens: job.segments.first!.utf8.count,
+        return InfillOutcome(
+            candidates: candidates, steps: job.steps, sampler: job.sampler,
+            context: ContextReport(
+                prefixTokens: job.segments.first!.utf8.count,
                 suffixTokens: job.segments.last!.utf8.count, prefixTruncated: false, suffixTruncated: false),
             computeMs: 1)
     }

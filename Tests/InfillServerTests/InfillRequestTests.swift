@@ -17,7 +17,8 @@ final class InfillRequestTests: XCTestCase {
     func testTextShapeResultHasTheDocumentedShape() throws {
         let client = harness.client()
         let result = try XCTUnwrap(infill(client, #"{"prefix":"func a() {\r\n  ","suffix":"\n}","steps":4,"seed":7}"#))
-        XCTAssertEqual(Set(result.objectValue?.keys.map { $0 } ?? []),
+        XCTAssertEqual(
+            Set(result.objectValue?.keys.map { $0 } ?? []),
             ["items", "steps", "sampler", "model", "context", "timing"])
         let item = try XCTUnwrap(result["items"]?.arrayValue?.first)
         let fill = EchoBackend.fill(hole: 0, candidate: 0)
@@ -48,7 +49,8 @@ final class InfillRequestTests: XCTestCase {
     func testDocumentShapeFillsSeveralHolesInTheClientsOrder() throws {
         let client = harness.client()
         // Ranges given out of order; the second replaces "BB", the first is an insertion at the end.
-        let params = #"{"text":"aa BB cc\ndd","ranges":[{"start":{"line":1,"character":2},"end":{"line":1,"character":2}},{"start":{"line":0,"character":3},"end":{"line":0,"character":5}}]}"#
+        let params =
+            #"{"text":"aa BB cc\ndd","ranges":[{"start":{"line":1,"character":2},"end":{"line":1,"character":2}},{"start":{"line":0,"character":3},"end":{"line":0,"character":5}}]}"#
         let result = try XCTUnwrap(infill(client, params))
         let item = try XCTUnwrap(result["items"]?.arrayValue?.first)
         let hole0 = EchoBackend.fill(hole: 0, candidate: 0)
@@ -56,7 +58,8 @@ final class InfillRequestTests: XCTestCase {
         XCTAssertEqual(item["fills"], [.string(hole1), .string(hole0)], "fills follow the request's order")
         XCTAssertEqual(item["text"], .string("aa \(hole0) cc\ndd\(hole1)"))
         XCTAssertEqual(item["edits"]?.arrayValue?.count, 2)
-        XCTAssertEqual(item["edits"]?.arrayValue?[1]["range"],
+        XCTAssertEqual(
+            item["edits"]?.arrayValue?[1]["range"],
             ["start": ["line": 0, "character": 3], "end": ["line": 0, "character": 5]])
         XCTAssertEqual(item["edits"]?.arrayValue?[1]["newText"], .string(hole0))
         XCTAssertEqual(harness.backend.jobs.last?.segments, ["aa ", " cc\ndd", ""])
@@ -67,9 +70,11 @@ final class InfillRequestTests: XCTestCase {
         for (encoding, start, end) in [("utf-16", 2, 3), ("utf-8", 4, 5), ("utf-32", 1, 2)] {
             let client = harness.client()
             client.initialize(#"{"capabilities":{"general":{"positionEncodings":["\#(encoding)"]}}}"#)
-            let params = #"{"text":"\#(text)","ranges":[{"start":{"line":0,"character":\#(start)},"end":{"line":0,"character":\#(end)}}]}"#
+            let params =
+                #"{"text":"\#(text)","ranges":[{"start":{"line":0,"character":\#(start)},"end":{"line":0,"character":\#(end)}}]}"#
             let result = try XCTUnwrap(infill(client, params))
-            XCTAssertEqual(result["items"]?.arrayValue?.first?["text"],
+            XCTAssertEqual(
+                result["items"]?.arrayValue?.first?["text"],
                 .string("😀\(EchoBackend.fill(hole: 0, candidate: 0))😀y"), encoding)
         }
     }
@@ -78,9 +83,11 @@ final class InfillRequestTests: XCTestCase {
         let client = harness.client()
         client.initialize()
         client.open(uri: "file:///m.py", text: "def f():\n    pass\n", languageID: "python")
-        let params = #"{"textDocument":{"uri":"file:///m.py"},"ranges":[{"start":{"line":1,"character":4},"end":{"line":1,"character":8}}]}"#
+        let params =
+            #"{"textDocument":{"uri":"file:///m.py"},"ranges":[{"start":{"line":1,"character":4},"end":{"line":1,"character":8}}]}"#
         let result = try XCTUnwrap(infill(client, params))
-        XCTAssertEqual(result["items"]?.arrayValue?.first?["text"],
+        XCTAssertEqual(
+            result["items"]?.arrayValue?.first?["text"],
             .string("def f():\n    \(EchoBackend.fill(hole: 0, candidate: 0))\n"))
         XCTAssertEqual(harness.backend.jobs.last?.languageID, "python")
     }
@@ -145,7 +152,9 @@ final class InfillRequestTests: XCTestCase {
 
     func testBatchAnswersInfillAndStatusInOneArray() throws {
         let client = harness.client()
-        client.send(#"[{"jsonrpc":"2.0","id":1,"method":"sedd/infill","params":{"prefix":"a"}},{"jsonrpc":"2.0","id":2,"method":"sedd/status"}]"#)
+        client.send(
+            #"[{"jsonrpc":"2.0","id":1,"method":"sedd/infill","params":{"prefix":"a"}},{"jsonrpc":"2.0","id":2,"method":"sedd/status"}]"#
+        )
         XCTAssertTrue(harness.mailbox.pump { !client.messages.isEmpty })
         let batch = try XCTUnwrap(client.messages.first?.arrayValue)
         XCTAssertEqual(Set(batch.compactMap { $0["id"]?.numberValue?.intValue }), [1, 2])
@@ -183,7 +192,9 @@ final class InfillRequestTests: XCTestCase {
         let client = harness.client()
         client.initialize()
         client.open(uri: "file:///s", text: "let \(secret) = 1\n")
-        client.send(#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///s","version":2},"contentChanges":[{"range":{"start":{"line":0,"character":4},"end":{"line":0,"character":4}},"text":"\#(secret)"}]}}"#)
+        client.send(
+            #"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///s","version":2},"contentChanges":[{"range":{"start":{"line":0,"character":4},"end":{"line":0,"character":4}},"text":"\#(secret)"}]}}"#
+        )
         _ = infill(client, #"{"prefix":"\#(secret)","suffix":"\#(secret)","preview":true,"steps":2}"#)
         client.send(#"{"jsonrpc":"2.0","id":4,"method":"sedd/infill","params":{"prefix":"\#(secret)","steps":0}}"#)
         client.send(#"{"jsonrpc":"2.0","id":5,"method":"sedd/infill","params":{"prefix":"\#(secret)"#)

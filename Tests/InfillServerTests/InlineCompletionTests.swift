@@ -8,9 +8,13 @@ final class InlineCompletionTests: XCTestCase {
     override func setUp() { harness = ServerHarness() }
     override func tearDown() { harness.stop() }
 
-    private func inline(_ client: TestClient, id: Int, line: Int, character: Int, uri: String = "file:///a.swift",
-                        context: String = #"{"triggerKind":2}"#) {
-        client.send(#"{"jsonrpc":"2.0","id":\#(id),"method":"textDocument/inlineCompletion","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":\#(line),"character":\#(character)},"context":\#(context)}}"#)
+    private func inline(
+        _ client: TestClient, id: Int, line: Int, character: Int, uri: String = "file:///a.swift",
+        context: String = #"{"triggerKind":2}"#
+    ) {
+        client.send(
+            #"{"jsonrpc":"2.0","id":\#(id),"method":"textDocument/inlineCompletion","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":\#(line),"character":\#(character)},"context":\#(context)}}"#
+        )
     }
 
     func testCompletesAtTheCursorWithAnInsertionRange() throws {
@@ -22,7 +26,8 @@ final class InlineCompletionTests: XCTestCase {
         let items = try XCTUnwrap(result["items"]?.arrayValue)
         XCTAssertEqual(items.count, 1, "automatic trigger: one item")
         XCTAssertEqual(items.first?["insertText"], .string(EchoBackend.fill(hole: 0, candidate: 0)))
-        XCTAssertEqual(items.first?["range"], ["start": ["line": 0, "character": 6], "end": ["line": 0, "character": 6]])
+        XCTAssertEqual(
+            items.first?["range"], ["start": ["line": 0, "character": 6], "end": ["line": 0, "character": 6]])
         let job = try XCTUnwrap(harness.backend.jobs.last)
         XCTAssertEqual(job.segments, ["let 😀", " = 1\nprint(x)\n"], "utf-16 column 6 is just after the emoji")
         XCTAssertEqual(job.languageID, "swift")
@@ -42,8 +47,11 @@ final class InlineCompletionTests: XCTestCase {
         let client = harness.client()
         client.initialize()
         client.open(uri: "file:///a.swift", text: "foo.pr\n")
-        inline(client, id: 1, line: 0, character: 6,
-            context: #"{"triggerKind":2,"selectedCompletionInfo":{"range":{"start":{"line":0,"character":4},"end":{"line":0,"character":6}},"text":"print"}}"#)
+        inline(
+            client, id: 1, line: 0, character: 6,
+            context:
+                #"{"triggerKind":2,"selectedCompletionInfo":{"range":{"start":{"line":0,"character":4},"end":{"line":0,"character":6}},"text":"print"}}"#
+        )
         let item = try XCTUnwrap(client.waitForResponse(id: 1)?["result"]?["items"]?.arrayValue?.first)
         XCTAssertEqual(item["insertText"], .string("print" + EchoBackend.fill(hole: 0, candidate: 0)))
         XCTAssertEqual(item["range"], ["start": ["line": 0, "character": 4], "end": ["line": 0, "character": 6]])

@@ -31,7 +31,8 @@ final class LifecycleTests: XCTestCase {
         for (offers, expected) in [(#"["utf-8","utf-16"]"#, "utf-8"), (#"["utf-32"]"#, "utf-32"), ("[]", "utf-16")] {
             let client = harness.client()
             client.initialize(#"{"capabilities":{"general":{"positionEncodings":\#(offers)}}}"#)
-            XCTAssertEqual(client.response(id: "init")?["result"]?["capabilities"]?["positionEncoding"],
+            XCTAssertEqual(
+                client.response(id: "init")?["result"]?["capabilities"]?["positionEncoding"],
                 .string(expected), offers)
         }
     }
@@ -55,8 +56,12 @@ final class LifecycleTests: XCTestCase {
     func testDidChangeConfigurationChangesDefaultsAndIgnoresBadValues() {
         let client = harness.client()
         client.initialize()
-        client.send(#"{"jsonrpc":"2.0","method":"workspace/didChangeConfiguration","params":{"settings":{"sedd":{"steps":3}}}}"#)
-        client.send(#"{"jsonrpc":"2.0","method":"workspace/didChangeConfiguration","params":{"settings":{"sedd":{"steps":3000,"span":2}}}}"#)
+        client.send(
+            #"{"jsonrpc":"2.0","method":"workspace/didChangeConfiguration","params":{"settings":{"sedd":{"steps":3}}}}"#
+        )
+        client.send(
+            #"{"jsonrpc":"2.0","method":"workspace/didChangeConfiguration","params":{"settings":{"sedd":{"steps":3000,"span":2}}}}"#
+        )
         client.send(#"{"jsonrpc":"2.0","id":1,"method":"sedd/infill","params":{"prefix":"a"}}"#)
         _ = client.waitForResponse(id: 1)
         XCTAssertEqual(harness.backend.jobs.last?.steps, 3)
@@ -94,7 +99,9 @@ final class LifecycleTests: XCTestCase {
         let client = harness.client()
         client.open(uri: "file:///a", text: "abc")
         client.initialize()
-        client.send(#"{"jsonrpc":"2.0","id":1,"method":"sedd/infill","params":{"textDocument":{"uri":"file:///a"},"ranges":[{"start":{"line":0,"character":0},"end":{"line":0,"character":0}}]}}"#)
+        client.send(
+            #"{"jsonrpc":"2.0","id":1,"method":"sedd/infill","params":{"textDocument":{"uri":"file:///a"},"ranges":[{"start":{"line":0,"character":0},"end":{"line":0,"character":0}}]}}"#
+        )
         XCTAssertEqual(client.response(id: 1)?.errorCode, -32803)
     }
 
@@ -113,7 +120,7 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(status["latency"]?.arrayValue?.first?["count"], 1)
         XCTAssertNotNil(status["uptimeMs"]?.numberValue)
         #if os(Linux)
-        XCTAssertGreaterThan(status["memory"]?["residentBytes"]?.numberValue?.intValue ?? 0, 0)
+            XCTAssertGreaterThan(status["memory"]?["residentBytes"]?.numberValue?.intValue ?? 0, 0)
         #endif
     }
 

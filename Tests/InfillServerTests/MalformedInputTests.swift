@@ -33,7 +33,8 @@ final class MalformedInputTests: XCTestCase {
             XCTAssertEqual(response.errorCode, code, "\(name): \(JSONWriter.string(response))")
             XCTAssertEqual(response["id"], id, "\(name)")
             for word in mentions {
-                XCTAssertTrue(response.errorMessage?.contains(word) ?? false,
+                XCTAssertTrue(
+                    response.errorMessage?.contains(word) ?? false,
                     "\(name): message '\(response.errorMessage ?? "")' does not mention '\(word)'")
             }
         case .errors(let code, let count):

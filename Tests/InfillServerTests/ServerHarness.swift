@@ -16,14 +16,18 @@ final class ServerHarness {
     private(set) var exitCodes: [Int32] = []
     private var nextConnectionID = 1
 
-    init(configuration: ServerConfiguration = ServerConfiguration(), backend: EchoBackend = EchoBackend(),
-         maxQueue: Int = 16) {
+    init(
+        configuration: ServerConfiguration = ServerConfiguration(), backend: EchoBackend = EchoBackend(),
+        maxQueue: Int = 16
+    ) {
         self.backend = backend
         let mailbox = self.mailbox
-        scheduler = InfillScheduler(backend: backend, configuration: SchedulerConfiguration(maxQueue: maxQueue),
+        scheduler = InfillScheduler(
+            backend: backend, configuration: SchedulerConfiguration(maxQueue: maxQueue),
             deliver: { mailbox.post($0) })
         var lines: [(LogLevel, String)] = []
-        server = InfillServer(configuration: configuration, scheduler: scheduler, backendInfo: backend.info,
+        server = InfillServer(
+            configuration: configuration, scheduler: scheduler, backendInfo: backend.info,
             log: { level, line in lines.append((level, line)) })
         server.onExitRequested = { [unowned self] code in exitCodes.append(code) }
         scheduler.start()
@@ -39,7 +43,8 @@ final class ServerHarness {
         let client = TestClient()
         let id = nextConnectionID
         nextConnectionID += 1
-        client.connection = server.open(connectionID: id, kind: kind, requiresAuth: requiresAuth,
+        client.connection = server.open(
+            connectionID: id, kind: kind, requiresAuth: requiresAuth,
             send: { [weak client] bytes in client?.output += bytes },
             close: { [weak client] in client?.closed = true })
         client.harness = self
@@ -104,7 +109,9 @@ final class TestClient {
 
     func open(uri: String, text: String, languageID: String = "swift") {
         let escaped = JSONWriter.string(.string(text))
-        send(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"\#(uri)","languageId":"\#(languageID)","version":1,"text":\#(escaped)}}}"#)
+        send(
+            #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"\#(uri)","languageId":"\#(languageID)","version":1,"text":\#(escaped)}}}"#
+        )
     }
 }
 
