@@ -51,6 +51,7 @@ let package = Package(
             name: "SEDDTrainingTests", dependencies: ["SEDDTraining", "SEDDModel", "SEDDKernels", "TensorFiles", "Tokenizers"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "InfillProtocolTests", dependencies: ["InfillProtocol"]),
+        .testTarget(name: "InfillSchedulerTests", dependencies: ["InfillScheduler"]),
         .testTarget(name: "InfillServerTests", dependencies: ["InfillServer", "InfillProtocol", "InfillScheduler"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
         .testTarget(name: "InfillLoopTests", dependencies: ["InfillLoop"]),

@@ -1,1 +1,0 @@
-// InfillProtocol: see docs/architecture.md

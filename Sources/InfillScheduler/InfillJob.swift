@@ -1,0 +1,116 @@
+/// The native job and outcome types: nothing JSON-shaped passes the server.
+
+/// Which sampler the engine runs.
+public enum SamplerKind: String, Sendable, CaseIterable {
+    case analytic
+    case euler
+}
+
+/// Where a fill stops.
+public enum StopRule: String, Sendable, CaseIterable {
+    /// Keep the whole fill.
+    case none
+    /// Trim each fill at its first newline.
+    case line
+}
+
+/// A native infill job.
+public struct InfillJob: Sendable {
+    /// n+1 texts around n holes: `seg0 HOLE1 seg1 HOLE2 seg2 ...`.
+    public var segments: [String]
+    /// Model tokens per hole (n entries).
+    public var holeLengths: [Int]
+    /// Denoising steps, 1...1024.
+    public var steps: Int
+    public var sampler: SamplerKind
+    /// Candidates, 1...8, sampled as one batch.
+    public var candidates: Int
+    /// nil = random.
+    public var seed: UInt64?
+    public var stop: StopRule
+    public var wantsPreview: Bool
+    /// The editor's languageId, or nil.
+    public var languageID: String?
+    /// If set, the scheduler lowers `steps` using the measured per-step time.
+    public var deadlineMs: Double?
+
+    public init(
+        segments: [String], holeLengths: [Int], steps: Int, sampler: SamplerKind, candidates: Int,
+        seed: UInt64?, stop: StopRule, wantsPreview: Bool, languageID: String?, deadlineMs: Double?
+    ) {
+        precondition(segments.count == holeLengths.count + 1, "a job has one more segment than holes")
+        self.segments = segments
+        self.holeLengths = holeLengths
+        self.steps = steps
+        self.sampler = sampler
+        self.candidates = candidates
+        self.seed = seed
+        self.stop = stop
+        self.wantsPreview = wantsPreview
+        self.languageID = languageID
+        self.deadlineMs = deadlineMs
+    }
+}
+
+/// One candidate: a fill per hole and the model's score (log-likelihood per byte, higher is better).
+public struct InfillCandidate: Sendable {
+    public var fills: [String]
+    public var score: Double
+
+    public init(fills: [String], score: Double) {
+        self.fills = fills
+        self.score = score
+    }
+}
+
+/// How much context the engine used, and whether it had to cut it.
+public struct ContextReport: Sendable, Equatable {
+    public var prefixTokens: Int
+    public var suffixTokens: Int
+    public var prefixTruncated: Bool
+    public var suffixTruncated: Bool
+
+    public init(prefixTokens: Int, suffixTokens: Int, prefixTruncated: Bool, suffixTruncated: Bool) {
+        self.prefixTokens = prefixTokens
+        self.suffixTokens = suffixTokens
+        self.prefixTruncated = prefixTruncated
+        self.suffixTruncated = suffixTruncated
+    }
+}
+
+/// What the engine returns for a job.
+public struct InfillOutcome: Sendable {
+    /// Sorted by score, best first.
+    public var candidates: [InfillCandidate]
+    /// The steps actually run.
+    public var steps: Int
+    public var sampler: SamplerKind
+    public var context: ContextReport
+    public var computeMs: Double
+
+    public init(
+        candidates: [InfillCandidate], steps: Int, sampler: SamplerKind, context: ContextReport,
+        computeMs: Double
+    ) {
+        self.candidates = candidates
+        self.steps = steps
+        self.sampler = sampler
+        self.context = context
+        self.computeMs = computeMs
+    }
+}
+
+/// Facts about the loaded model, reported by `initialize` and `sedd/status`.
+public struct BackendInfo: Sendable {
+    public var modelName: String
+    public var vocabularySize: Int
+    public var contextLength: Int
+    public var parameterCount: Int
+
+    public init(modelName: String, vocabularySize: Int, contextLength: Int, parameterCount: Int) {
+        self.modelName = modelName
+        self.vocabularySize = vocabularySize
+        self.contextLength = contextLength
+        self.parameterCount = parameterCount
+    }
+}
