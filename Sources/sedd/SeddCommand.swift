@@ -13,7 +13,7 @@ struct Sedd: ParsableCommand {
         version: version,
         subcommands: [
             ParityCommand.self, InitCommand.self, InspectCommand.self, TokenizerCommand.self, SampleCommand.self,
-            InfillCommand.self, BenchCommand.self,
+            InfillCommand.self, ServeCommand.self, BenchCommand.self,
             TrainCommand.self, EvalCommand.self,
 
         ])
