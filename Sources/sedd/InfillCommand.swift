@@ -10,7 +10,7 @@ struct InfillCommand: ParsableCommand {
         abstract: "Fill the holes in text read from stdin (or --file) and print the filled text.",
         discussion: "Holes are written <|fill|> (default size) or <|fill:48|> (48 tokens). Text outside the holes comes back byte for byte.")
 
-    @Option(help: "A model directory.") var model: String?
+    @Option(help: "A model directory (default: the embedded default model).") var model: String?
     @Option(help: "Read the text from this file instead of stdin.") var file: String?
     @Option(help: "Marker name: holes are <|NAME|> and <|NAME:N|>.") var marker: String = "fill"
     @Option(help: "Default hole size in tokens.") var span: Int = 32
@@ -39,8 +39,7 @@ struct InfillCommand: ParsableCommand {
         guard let text = String(validating: input, as: UTF8.self) else { throw CLIError("input is not valid UTF-8") }
         let holes: HoleMarkers
         do { holes = try HoleMarkers.parse(text, name: marker) } catch { throw CLIError("\(error)") }
-        guard let model else { throw CLIError("--model DIR is required (a model directory made by sedd init or sedd train)") }
-        let e = try InfillEngine.load(modelDirectory: URL(fileURLWithPath: model))
+        let e = try InfillEngine.load(modelDirectory: DefaultModel.resolve(model))
         let request = InfillRequest(
             segments: holes.segments, holeTokens: holes.sizes.map { $0 ?? span }, steps: steps, predictor: predictor,
             candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line")

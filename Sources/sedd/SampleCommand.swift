@@ -7,7 +7,7 @@ import Tokenizers
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sample", abstract: "Generate text unconditionally.")
 
-    @Option(help: "A model directory.") var model: String
+    @Option(help: "A model directory (default: the embedded default model).") var model: String?
     @Option(help: "Denoising steps (1 to 1024).") var steps: Int = 128
     @Option(help: "Tokens to generate (default: the model's context length).") var length: Int?
     @Option(help: "analytic or euler.") var sampler: String = "analytic"
@@ -20,7 +20,7 @@ struct SampleCommand: ParsableCommand {
             throw CLIError("--sampler must be analytic or euler, got '\(sampler)'")
         }
         guard (1...1024).contains(steps) else { throw CLIError("--steps must be 1 to 1024, got \(steps)") }
-        let e = try InfillEngine.load(modelDirectory: URL(fileURLWithPath: model))
+        let e = try InfillEngine.load(modelDirectory: DefaultModel.resolve(model))
         let L = length ?? e.contextLength
         guard (1...e.contextLength).contains(L) else {
             throw CLIError("--length must be 1 to the model's context \(e.contextLength), got \(L)")
