@@ -14,6 +14,7 @@ struct Sedd: ParsableCommand {
         subcommands: [
             ParityCommand.self, InitCommand.self, InspectCommand.self, TokenizerCommand.self, SampleCommand.self,
             InfillCommand.self, BenchCommand.self,
+            CorpusCommand.self,
 
         ])
 
