@@ -28,9 +28,11 @@ public struct AssembledCorpus: Sendable {
     public let candidates: Int
 
     public var manifest: Manifest {
-        Manifest(rows: files.map {
-            ManifestRow(key: $0.key, sha256: $0.sha256, split: $0.split, bytes: $0.text.count, language: $0.language)
-        })
+        Manifest(
+            rows: files.map {
+                ManifestRow(
+                    key: $0.key, sha256: $0.sha256, split: $0.split, bytes: $0.text.count, language: $0.language)
+            })
     }
 }
 
@@ -48,7 +50,8 @@ public enum CorpusAssembler {
         case rejected(RejectionReason)
     }
 
-    public static func assemble(_ unsorted: [CorpusSource], log: (String) -> Void = { _ in }) throws -> AssembledCorpus {
+    public static func assemble(_ unsorted: [CorpusSource], log: (String) -> Void = { _ in }) throws -> AssembledCorpus
+    {
         let sources = unsorted.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
         for (a, b) in zip(sources, sources.dropFirst()) where a.id == b.id {
             throw CorpusError.duplicateSourceID(id: a.id)
@@ -56,7 +59,9 @@ public enum CorpusAssembler {
         var rejections: [RejectionReason: Int] = [:]
         var candidates: [Candidate] = []
         for (index, source) in sources.enumerated() {
-            for path in FileSystemWalker.regularFiles(under: source.root, skippingTopDirectories: source.skippedTopDirectories) {
+            for path in FileSystemWalker.regularFiles(
+                under: source.root, skippingTopDirectories: source.skippedTopDirectories)
+            {
                 guard let language = CodeLanguage.of(fileName: String(path.split(separator: "/").last ?? "")),
                     source.languages.contains(language)
                 else { continue }

@@ -44,7 +44,8 @@ public struct CorpusBuildReport: Sendable {
 /// Fetches the selected sources, assembles the corpus, writes the JSONL files, and writes or
 /// verifies the manifest.
 public enum CorpusBuilder {
-    public static func build(_ request: CorpusBuildRequest, log: @escaping (String) -> Void) throws -> CorpusBuildReport {
+    public static func build(_ request: CorpusBuildRequest, log: @escaping (String) -> Void) throws -> CorpusBuildReport
+    {
         let start = Date()
         let sources = try fetchSources(request, log: log)
         let fetched = Date()
@@ -72,7 +73,9 @@ public enum CorpusBuilder {
     }
 
     /// Resolves the selection into extracted trees, downloading and extracting what the cache lacks.
-    public static func fetchSources(_ request: CorpusBuildRequest, log: @escaping (String) -> Void) throws -> [CorpusSource] {
+    public static func fetchSources(_ request: CorpusBuildRequest, log: @escaping (String) -> Void) throws
+        -> [CorpusSource]
+    {
         let selection = request.selection
         var sources: [CorpusSource] = []
         if selection.swift != .none {

@@ -15,7 +15,9 @@ struct DebianBinaryFetcher {
         try CacheDirectory.create(debs)
         try CacheDirectory.create(extracted)
         let fileNames = try candidateFileNames(specs.map(\.package))
-        let missing = specs.filter { !FileManager.default.fileExists(atPath: debs.appendingPathComponent(fileNames[$0.package]!).path) }
+        let missing = specs.filter {
+            !FileManager.default.fileExists(atPath: debs.appendingPathComponent(fileNames[$0.package]!).path)
+        }
         if !missing.isEmpty {
             log("apt-get download: \(missing.count) package(s): " + missing.map(\.package).joined(separator: " "))
             try ProcessRunner.run(["apt-get", "download"] + missing.map(\.package), in: debs)
@@ -49,8 +51,9 @@ struct DebianBinaryFetcher {
         try CacheDirectory.create(probe)
         var output = try ProcessRunner.capture(["apt-get", "download", "--print-uris"] + packages, in: probe)
         if output.status != 0 {
-            log("apt-get download --print-uris failed (\(output.standardError.split(separator: "\n").last ?? ""));"
-                + " running apt-get update once")
+            log(
+                "apt-get download --print-uris failed (\(output.standardError.split(separator: "\n").last ?? ""));"
+                    + " running apt-get update once")
             try ProcessRunner.run(["apt-get", "update"])
             output = try ProcessRunner.capture(["apt-get", "download", "--print-uris"] + packages, in: probe)
         }

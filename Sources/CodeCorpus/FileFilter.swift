@@ -43,7 +43,9 @@ public enum FileFilter {
     public static let maximumLineCharacters = 1_000
     public static let maximumMeanLineCharacters = 120
     public static let markerWindowCharacters = 2_000
-    public static let excludedDirectories: Set<Substring> = ["testdata", "vendor", "node_modules", "third_party", "dist"]
+    public static let excludedDirectories: Set<Substring> = [
+        "testdata", "vendor", "node_modules", "third_party", "dist",
+    ]
 
     /// The rule a relative path breaks, if any. Cheap, so it runs before the file is read.
     public static func rejection(forPath path: String) -> RejectionReason? {

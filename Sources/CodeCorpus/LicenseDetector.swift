@@ -40,9 +40,19 @@ enum LicenseDetector {
                 inWildcardStanza = line.dropFirst("Files:".count).trimmingCharacters(in: .whitespaces) == "*"
             } else if inWildcardStanza, line.hasPrefix("License:") {
                 let value = line.dropFirst("License:".count).trimmingCharacters(in: .whitespaces)
-                return value.isEmpty ? nil : value
+                return value.isEmpty ? nil : spdx(fromDebian: value)
             }
         }
         return nil
+    }
+
+    /// Debian's short names to SPDX ids where they differ (`Expat` is what SPDX calls MIT).
+    static func spdx(fromDebian name: String) -> String {
+        switch name {
+        case "Expat": return "MIT"
+        case "BSD-2-clause": return "BSD-2-Clause"
+        case "BSD-3-clause": return "BSD-3-Clause"
+        default: return name
+        }
     }
 }

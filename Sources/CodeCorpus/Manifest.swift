@@ -73,7 +73,8 @@ public struct Manifest: Sendable, Equatable {
             guard seen.insert(key).inserted else {
                 throw CorpusError.manifestMalformed(path: path, line: number, reason: "duplicate key '\(key)'")
             }
-            rows.append(ManifestRow(key: key, sha256: String(fields[1]), split: split, bytes: bytes, language: language))
+            rows.append(
+                ManifestRow(key: key, sha256: String(fields[1]), split: split, bytes: bytes, language: language))
         }
         self.init(rows: rows)
     }

@@ -48,7 +48,8 @@ public struct SourceSelection: Sendable, Equatable {
             } else if argument == "c" {
                 selection.debianSourceIDs += CorpusCatalog.debianSourcePackages.map(\.sourceID)
             } else if CorpusCatalog.groupNames.contains(argument) {
-                selection.debianBinaryIDs += CorpusCatalog.debianBinaryPackages.filter { $0.group == argument }.map(\.sourceID)
+                selection.debianBinaryIDs += CorpusCatalog.debianBinaryPackages.filter { $0.group == argument }.map(
+                    \.sourceID)
             } else if CorpusCatalog.debianBinaryPackages.contains(where: { $0.sourceID == argument }) {
                 selection.debianBinaryIDs.append(argument)
             } else if CorpusCatalog.debianSourcePackages.contains(where: { $0.sourceID == argument }) {
@@ -68,7 +69,8 @@ public struct SourceSelection: Sendable, Equatable {
     private static func directory(_ argument: String, currentDirectory: URL) throws -> URL {
         let looksLikePath = argument.contains("/") || argument.hasPrefix(".") || argument.hasPrefix("~")
         let expanded = (argument as NSString).expandingTildeInPath
-        let url = expanded.hasPrefix("/")
+        let url =
+            expanded.hasPrefix("/")
             ? URL(fileURLWithPath: expanded) : currentDirectory.appendingPathComponent(expanded)
         switch FileSystemWalker.kind(of: url.resolvingSymlinksInPath().path) {
         case .directory: return url.standardizedFileURL

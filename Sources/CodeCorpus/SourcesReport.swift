@@ -56,7 +56,7 @@ public enum SourcesReport {
             byLicense[statistics.source.license, default: (0, 0, 0)].bytes += statistics.bytes
         }
         var rows = "## Bytes per license\n\n| license | sources | files | bytes |\n|---|---:|---:|---:|\n"
-        for (license, value) in byLicense.sorted(by: { $0.value.bytes > $1.value.bytes }) {
+        for (license, value) in byLicense.sorted(by: { ($1.value.bytes, $0.key) < ($0.value.bytes, $1.key) }) {
             rows += "| \(license) | \(value.sources) | \(grouped(value.files)) | \(grouped(value.bytes)) |\n"
         }
         return rows
@@ -76,7 +76,8 @@ public enum SourcesReport {
         for statistics in corpus.sources {
             let source = statistics.source
             let note = source.isHeldOut ? "held out" : ""
-            rows += "| \(source.id) | \(source.version) | \(source.license) | \(grouped(statistics.files))"
+            rows +=
+                "| \(source.id) | \(source.version) | \(source.license) | \(grouped(statistics.files))"
                 + " | \(grouped(statistics.bytes)) | \(note) |\n"
         }
         return rows

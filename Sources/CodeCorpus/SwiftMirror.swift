@@ -54,7 +54,8 @@ public struct SwiftMirror: Sendable {
         do {
             owners = try fileManager.contentsOfDirectory(atPath: root.path)
         } catch {
-            throw CorpusError.swiftMirrorUnreadable(path: root.path, reason: "cannot list: \(error.localizedDescription)")
+            throw CorpusError.swiftMirrorUnreadable(
+                path: root.path, reason: "cannot list: \(error.localizedDescription)")
         }
         var found: [MirrorRepository] = []
         for owner in owners where !owner.hasPrefix(".") {
@@ -97,7 +98,8 @@ public struct SwiftMirror: Sendable {
 /// and a leading "v" is ignored.
 public enum VersionOrder {
     public static func precedes(_ lhs: String, _ rhs: String) -> Bool {
-        let left = chunks(lhs), right = chunks(rhs)
+        let left = chunks(lhs)
+        let right = chunks(rhs)
         for (a, b) in zip(left, right) where a != b {
             switch (a, b) {
             case (.number(let x), .number(let y)): return x.count != y.count ? x.count < y.count : x < y
@@ -132,7 +134,10 @@ public enum VersionOrder {
         }
         for character in text {
             let isDigit = character.isASCII && character.isNumber
-            if isDigit != inDigits { flush(); inDigits = isDigit }
+            if isDigit != inDigits {
+                flush()
+                inDigits = isDigit
+            }
             current.append(character)
         }
         flush()

@@ -49,7 +49,8 @@ struct CorpusCommand: ParsableCommand {
             let report: CorpusBuildReport
             do {
                 request = CorpusBuildRequest(
-                    outputDirectory: URL(fileURLWithPath: out), selection: try SourceSelection.parse(sources, currentDirectory: currentDirectory),
+                    outputDirectory: URL(fileURLWithPath: out),
+                    selection: try SourceSelection.parse(sources, currentDirectory: currentDirectory),
                     cacheDirectory: cacheURL, manifestDirectory: URL(fileURLWithPath: manifestDir),
                     swiftMirrorPath: swiftMirror, environment: environment, verify: verify)
                 report = try CorpusBuilder.build(request) { line in
@@ -63,7 +64,8 @@ struct CorpusCommand: ParsableCommand {
                 printDifference(difference)
                 if !difference.isEmpty { throw ExitCode(1) }
             } else {
-                print("manifest: \(request.manifestDirectory.path)/\(Manifest.fileName), version \(report.manifest.version)")
+                let path = request.manifestDirectory.appendingPathComponent(Manifest.fileName).path
+                print("manifest: \(path), version \(report.manifest.version)")
             }
         }
 
@@ -83,7 +85,10 @@ struct CorpusCommand: ParsableCommand {
             print(row("all", "all", rows))
             let rejected = report.corpus.rejections.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
             print("left out: " + rejected.joined(separator: ", "))
-            print(String(format: "time: fetch %.1f s, assemble and write %.1f s", report.fetchSeconds, report.assembleSeconds))
+            print(
+                String(
+                    format: "time: fetch %.1f s, assemble and write %.1f s", report.fetchSeconds, report.assembleSeconds
+                ))
         }
 
         private func row(_ language: String, _ split: String, _ rows: [ManifestRow]) -> String {
@@ -95,13 +100,15 @@ struct CorpusCommand: ParsableCommand {
 
         private func printDifference(_ difference: ManifestDifference) {
             for (old, new) in difference.changed {
-                print("changed  \(old.key)  \(old.sha256.prefix(12)) \(old.split.rawValue) \(old.bytes)"
-                    + " -> \(new.sha256.prefix(12)) \(new.split.rawValue) \(new.bytes)")
+                print(
+                    "changed  \(old.key)  \(old.sha256.prefix(12)) \(old.split.rawValue) \(old.bytes)"
+                        + " -> \(new.sha256.prefix(12)) \(new.split.rawValue) \(new.bytes)")
             }
             for row in difference.vanished { print("vanished \(row.key)") }
             for row in difference.appeared { print("appeared \(row.key)") }
-            print("verify: \(difference.changed.count) changed, \(difference.vanished.count) vanished,"
-                + " \(difference.appeared.count) appeared" + (difference.isEmpty ? " (manifest matches)" : ""))
+            print(
+                "verify: \(difference.changed.count) changed, \(difference.vanished.count) vanished,"
+                    + " \(difference.appeared.count) appeared" + (difference.isEmpty ? " (manifest matches)" : ""))
         }
     }
 }
