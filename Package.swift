@@ -10,7 +10,8 @@ let package = Package(
         .executable(name: "sedd", targets: ["sedd"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries (Debian packages named as providers).
@@ -33,13 +34,16 @@ let package = Package(
         .target(name: "InfillServer", dependencies: ["InfillProtocol", "InfillScheduler"]),
         .target(name: "InfillLoop", dependencies: ["CLibUV"]),
 
+        // Training data: the code corpus builder.
+        .target(name: "CodeCorpus", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
         // The composition root.
         .executableTarget(
             name: "sedd",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "SEDDKernels", "TensorFiles", "Tokenizers", "SEDDModel", "SEDDTraining", "InfillEngine",
-                "InfillProtocol", "InfillScheduler", "InfillServer", "InfillLoop",
+                "InfillProtocol", "InfillScheduler", "InfillServer", "InfillLoop", "CodeCorpus",
             ]),
 
         .testTarget(name: "SEDDKernelsTests", dependencies: ["SEDDKernels"]),
@@ -54,7 +58,11 @@ let package = Package(
         .testTarget(name: "InfillSchedulerTests", dependencies: ["InfillScheduler"]),
         .testTarget(name: "InfillServerTests", dependencies: ["InfillServer", "InfillProtocol", "InfillScheduler"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
+<<<<<<< HEAD
         .testTarget(name: "InfillLoopTests", dependencies: ["InfillLoop"]),
+=======
+        .testTarget(name: "CodeCorpusTests", dependencies: ["CodeCorpus"]),
+>>>>>>> corpus
     ],
     swiftLanguageModes: [.v5]
 )
