@@ -25,6 +25,8 @@ public final class InfillEngine {
     public let languageTags: [String: Int]
     /// The padding id fills are stripped of (config `sedd.paddingID`, else the tokenizer's `<|pad|>`).
     public let paddingID: Int?
+    /// Ids that never reach a fill's text: the padding and every other special token.
+    private let specialIDs: Set<Int>
     private lazy var healing = HealingChooser(
         network: network, tokenizer: tokenizer,
         tokenBytes: HealingChooser.tokenBytes(tokenizer: tokenizer, modelTokens: network.config.tokens))
@@ -38,7 +40,9 @@ public final class InfillEngine {
         let extras = network.config.extras
         let tags = (extras.languageTags ?? CodeLanguages.tagIDs(tokenizer)).filter { $0.value >= 0 && $0.value < network.config.tokens }
         languageTags = tags
-        paddingID = extras.paddingID ?? CodeLanguages.specialTokenIDs(tokenizer)[CodeLanguages.padding]
+        let specials = CodeLanguages.specialTokenIDs(tokenizer)
+        paddingID = extras.paddingID ?? specials[CodeLanguages.padding]
+        specialIDs = Set(specials.values).union([paddingID, extras.endOfTextID].compactMap { $0 }).union(tags.values)
     }
 
     /// The corpus language a request is in: its editor language id, else its file name's extension;
@@ -170,9 +174,10 @@ public final class InfillEngine {
 
     /// Text of a fill: padding removed, bytes decoded (a cut UTF-8 sequence becomes U+FFFD, so the
     /// result is always valid UTF-8).
+    /// Special tokens (padding, end-of-text, language tags) are markup, never text: they are dropped.
     /// Healed bytes (which were already in the text) are left out when the fill carries them.
     func decodeFill(_ ids: [Int], dropping heal: HoleHealing = HoleHealing()) -> String {
-        let kept = ids.filter { $0 != paddingID && $0 != network.config.maskID && $0 < tokenizer.vocabularySize }
+        let kept = ids.filter { !specialIDs.contains($0) && $0 != network.config.maskID && $0 < tokenizer.vocabularySize }
         var bytes = tokenizer.decodeBytes(kept)[...]
         if bytes.starts(with: heal.requiredStart) { bytes = bytes.dropFirst(heal.requiredStart.count) }
         if bytes.reversed().starts(with: heal.requiredEnd.reversed()) { bytes = bytes.dropLast(heal.requiredEnd.count) }

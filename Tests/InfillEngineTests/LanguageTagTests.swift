@@ -47,12 +47,14 @@ final class LanguageTagTests: XCTestCase {
         XCTAssertEqual(prepared.window.holeRanges[0].count, 8)
     }
 
-    func testPaddingIsStrippedFromFills() throws {
+    func testPaddingAndOtherSpecialTokensAreStrippedFromFills() throws {
         let tokenizer = try TinyCodeModel.tokenizer()
         let engine = InfillEngine(network: TinyCodeModel.engineParts(tokenizer: tokenizer), tokenizer: tokenizer, name: "t")
         let pad = try XCTUnwrap(tokenizer.id(of: "<|pad|>"))
         XCTAssertEqual(engine.paddingID, pad)
         let ids = tokenizer.encode("return x")
         XCTAssertEqual(engine.decodeFill(ids + [pad, pad, pad]), "return x")
+        let tag = try XCTUnwrap(CodeLanguages.tagIDs(tokenizer)["python"]), eot = try XCTUnwrap(tokenizer.endOfTextID)
+        XCTAssertEqual(engine.decodeFill([tag] + ids + [eot, pad]), "return x", "special tokens are never text")
     }
 }
