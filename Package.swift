@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(
             name: "SEDDTrainingTests", dependencies: ["SEDDTraining", "SEDDModel", "SEDDKernels", "TensorFiles", "Tokenizers"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "InfillEngineTests", dependencies: ["InfillEngine", "SEDDModel", "SEDDKernels", "Tokenizers"]),
         .testTarget(name: "InfillProtocolTests", dependencies: ["InfillProtocol"]),
         .testTarget(name: "InfillSchedulerTests", dependencies: ["InfillScheduler"]),
         .testTarget(name: "InfillServerTests", dependencies: ["InfillServer", "InfillProtocol", "InfillScheduler"]),

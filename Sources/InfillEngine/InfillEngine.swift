@@ -21,12 +21,40 @@ public final class InfillEngine {
 
     struct WorkspaceKey: Hashable { var batch: Int; var length: Int }
 
+    /// Language tag ids by corpus language (config `sedd.languageTags`, else the tokenizer's tags).
+    public let languageTags: [String: Int]
+    /// The padding id fills are stripped of (config `sedd.paddingID`, else the tokenizer's `<|pad|>`).
+    public let paddingID: Int?
+    /// Ids that never reach a fill's text: the padding and every other special token.
+    private let specialIDs: Set<Int>
+    private lazy var healing = HealingChooser(
+        network: network, tokenizer: tokenizer,
+        tokenBytes: HealingChooser.tokenBytes(tokenizer: tokenizer, modelTokens: network.config.tokens))
+
     public init(network: SEDDNetwork, tokenizer: any Tokenizer, name: String) {
         self.network = network
         self.tokenizer = tokenizer
         self.name = name
         sampler = DiffusionSampler(network: network)
         maxContextBytes = max(4096, network.config.length * 16)
+        let extras = network.config.extras
+        let tags = (extras.languageTags ?? CodeLanguages.tagIDs(tokenizer)).filter { $0.value >= 0 && $0.value < network.config.tokens }
+        languageTags = tags
+        let specials = CodeLanguages.specialTokenIDs(tokenizer)
+        paddingID = extras.paddingID ?? specials[CodeLanguages.padding]
+        specialIDs = Set(specials.values).union([paddingID, extras.endOfTextID].compactMap { $0 }).union(tags.values)
+    }
+
+    /// The corpus language a request is in: its editor language id, else its file name's extension;
+    /// nil when neither names a language this model has a tag for.
+    public func language(of request: InfillRequest) -> String? {
+        if let id = request.languageID, let language = CodeLanguages.language(editorID: id), languageTags[language] != nil {
+            return language
+        }
+        if let name = request.fileName, let language = CodeLanguages.language(fileName: name), languageTags[language] != nil {
+            return language
+        }
+        return nil
     }
 
     /// Loads a model directory: config, weights and its tokenizer files.
@@ -55,15 +83,12 @@ public final class InfillEngine {
     ) throws -> InfillResult {
         try validate(request)
         let start = DispatchTime.now().uptimeNanoseconds
-        let config = network.config
-        let mask = config.maskID ?? 0
-        let window = try ContextWindow.layout(
-            segments: request.segments, holeTokens: request.holeTokens, tokenizer: tokenizer, maskID: mask,
-            context: config.length, maxBytes: maxContextBytes)
+        let prepared = try prepare(request)
+        let window = prepared.window, healings = prepared.healings, healedPositions = prepared.healedPositions
         let L = window.tokens.count, B = request.candidates
         let ws = workspace(batch: B, length: L)
 
-        let holePositions = Set(window.holeRanges.flatMap { $0 })
+        let holePositions = Set(window.holeRanges.flatMap { $0 }).subtracting(healedPositions)
         let fixedPositions = (0..<L).filter { !holePositions.contains($0) }
         let fixed = FixedTokens(positions: fixedPositions, tokens: fixedPositions.map { window.tokens[$0] })
         let seeds = (0..<B).map { request.seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
@@ -85,8 +110,8 @@ public final class InfillEngine {
         let scores = FillScorer(network: network).score(sequences: sequences, holeRanges: window.holeRanges, workspace: ws, tokenizer: tokenizer)
         var candidates: [InfillCandidateResult] = []
         for (b, seq) in sequences.enumerated() {
-            let fills = window.holeRanges.map { range -> String in
-                var text = decodeFill(Array(seq[range]))
+            let fills = zip(window.holeRanges, healings).map { range, heal -> String in
+                var text = decodeFill(Array(seq[range]), dropping: heal)
                 if request.stopAtNewline, let nl = text.firstIndex(of: "\n") { text = String(text[..<nl]) }
                 return text
             }
@@ -96,7 +121,42 @@ public final class InfillEngine {
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         return InfillResult(
             candidates: candidates, prefixTokens: window.prefixTokens, suffixTokens: window.suffixTokens,
-            prefixTruncated: window.prefixTruncated, suffixTruncated: window.suffixTruncated, windowTokens: L, computeMs: ms)
+            prefixTruncated: window.prefixTruncated, suffixTruncated: window.suffixTruncated, windowTokens: L, computeMs: ms,
+            language: prepared.language)
+    }
+
+    /// A request laid out for sampling: the window (tag first, holes masked, healed edge positions
+    /// already holding their chosen tokens), what each hole must start and end with, and the positions
+    /// healing fixed.
+    struct Prepared {
+        var window: ContextWindow
+        var healings: [HoleHealing]
+        var healedPositions: Set<Int>
+        var language: String?
+    }
+
+    func prepare(_ request: InfillRequest) throws -> Prepared {
+        let config = network.config
+        let language = language(of: request)
+        let tag = language.flatMap { languageTags[$0] }
+        var segments = request.segments
+        var healings = [HoleHealing](repeating: HoleHealing(), count: request.holeTokens.count)
+        if request.healEdges { (segments, healings) = TokenHealing.heal(segments: segments, holeTokens: request.holeTokens) }
+        var window = try ContextWindow.layout(
+            segments: segments, holeTokens: request.holeTokens, tokenizer: tokenizer, maskID: config.maskID ?? 0,
+            context: config.length - (tag == nil ? 0 : 1), maxBytes: maxContextBytes)
+        // The language tag stands at position 0, as at the start of every training block.
+        if let tag {
+            window.tokens.insert(tag, at: 0)
+            window.holeRanges = window.holeRanges.map { ($0.lowerBound + 1)..<($0.upperBound + 1) }
+        }
+        var healedPositions = Set<Int>()
+        let L = window.tokens.count
+        for (range, heal) in zip(window.holeRanges, healings) where heal != HoleHealing() {
+            let fixed = healing.choose(tokens: &window.tokens, hole: range, healing: heal, workspace: workspace(batch: 1, length: L))
+            healedPositions.formUnion(fixed)
+        }
+        return Prepared(window: window, healings: healings, healedPositions: healedPositions, language: tag == nil ? nil : language)
     }
 
     private func validate(_ r: InfillRequest) throws {
@@ -114,10 +174,14 @@ public final class InfillEngine {
 
     /// Text of a fill: padding removed, bytes decoded (a cut UTF-8 sequence becomes U+FFFD, so the
     /// result is always valid UTF-8).
-    func decodeFill(_ ids: [Int]) -> String {
-        let pad = network.config.extras.paddingID
-        let kept = ids.filter { $0 != pad && $0 != network.config.maskID && $0 < tokenizer.vocabularySize }
-        return String(decoding: tokenizer.decodeBytes(kept), as: UTF8.self)
+    /// Special tokens (padding, end-of-text, language tags) are markup, never text: they are dropped.
+    /// Healed bytes (which were already in the text) are left out when the fill carries them.
+    func decodeFill(_ ids: [Int], dropping heal: HoleHealing = HoleHealing()) -> String {
+        let kept = ids.filter { !specialIDs.contains($0) && $0 != network.config.maskID && $0 < tokenizer.vocabularySize }
+        var bytes = tokenizer.decodeBytes(kept)[...]
+        if bytes.starts(with: heal.requiredStart) { bytes = bytes.dropFirst(heal.requiredStart.count) }
+        if bytes.reversed().starts(with: heal.requiredEnd.reversed()) { bytes = bytes.dropLast(heal.requiredEnd.count) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func previewText(_ x: UnsafePointer<Int32>, row b: Int, length L: Int, range: Range<Int>) -> String {

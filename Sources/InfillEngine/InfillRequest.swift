@@ -13,10 +13,18 @@ public struct InfillRequest: Sendable {
     public var seed: UInt64
     /// Trim each fill at its first newline.
     public var stopAtNewline: Bool
+    /// The editor's language id (`swift`, `typescriptreact`, `cpp`, ...): picks the language tag the
+    /// model sees at position 0. Unknown ids fall back to `fileName`.
+    public var languageID: String?
+    /// The file's name or path; its extension picks the language when `languageID` does not.
+    public var fileName: String?
+    /// Heal hole edges that fall inside a word or after whitespace (see `TokenHealing`).
+    public var healEdges: Bool
 
     public init(
         segments: [String], holeTokens: [Int], steps: Int = 16, predictor: Predictor = .analytic, candidates: Int = 1,
-        seed: UInt64 = 0, stopAtNewline: Bool = false
+        seed: UInt64 = 0, stopAtNewline: Bool = false, languageID: String? = nil, fileName: String? = nil,
+        healEdges: Bool = true
     ) {
         self.segments = segments
         self.holeTokens = holeTokens
@@ -25,6 +33,9 @@ public struct InfillRequest: Sendable {
         self.candidates = candidates
         self.seed = seed
         self.stopAtNewline = stopAtNewline
+        self.languageID = languageID
+        self.fileName = fileName
+        self.healEdges = healEdges
     }
 }
 
@@ -44,6 +55,8 @@ public struct InfillResult: Sendable {
     public var suffixTruncated: Bool
     public var windowTokens: Int
     public var computeMs: Double
+    /// The language whose tag the model saw, nil when none applied.
+    public var language: String?
 }
 
 /// Why an infill could not be served. Messages name the field and what is accepted.

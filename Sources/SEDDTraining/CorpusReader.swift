@@ -1,7 +1,9 @@
 import Foundation
+import Tokenizers
 
 /// Reads training or evaluation documents from files, directories (walked, filtered by extension)
-/// and JSONL corpora (one `{"text": ...}` object per line).
+/// and JSONL corpora (one `{"text": ...}` object per line, optionally with `"language"` and `"key"`, as
+/// the corpus builder writes them). A file's language comes from its extension.
 ///
 /// Unusable inputs inside a corpus (a binary file, invalid UTF-8, a malformed JSONL row) are skipped
 /// and reported through `skipped`; a path that does not exist, or a corpus with no usable document at
@@ -26,9 +28,15 @@ public struct CorpusReader {
     public struct Document: Sendable {
         public var source: String
         public var text: String
-        public init(source: String, text: String) {
+        /// Corpus language name (`swift`, `python`, ...), nil when unknown.
+        public var language: String?
+        /// The corpus key (`swift:apple/swift-nio/Sources/...`) of a JSONL row; nil for plain files.
+        public var key: String?
+        public init(source: String, text: String, language: String? = nil, key: String? = nil) {
             self.source = source
             self.text = text
+            self.language = language
+            self.key = key
         }
     }
 
@@ -101,7 +109,7 @@ public struct CorpusReader {
             result.skipped.append("\(path): empty")
             return
         }
-        result.documents.append(Document(source: path, text: text))
+        result.documents.append(Document(source: path, text: text, language: CodeLanguages.language(fileName: path)))
     }
 
     private func readJSONL(_ path: String, _ data: Data, into result: inout Result) {
@@ -118,7 +126,9 @@ public struct CorpusReader {
                 continue
             }
             if text.isEmpty { continue }
-            result.documents.append(Document(source: "\(path):\(lineNumber)", text: text))
+            let language = (object["language"] as? String).flatMap { $0.isEmpty ? nil : $0.lowercased() }
+            result.documents.append(
+                Document(source: "\(path):\(lineNumber)", text: text, language: language, key: object["key"] as? String))
         }
     }
 }

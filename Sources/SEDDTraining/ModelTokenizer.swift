@@ -39,4 +39,38 @@ public enum ModelTokenizer {
             directory: directory.path,
             reason: "has no <|endoftext|> token and config 'sedd.endOfTextID' is not set; documents need a separator")
     }
+
+    /// The config's `sedd` section completed from the tokenizer: its kind, and the ids of
+    /// `<|endoftext|>`, `<|pad|>` and the language tags when the tokenizer has them. Values already
+    /// in the config win, so a model's recorded ids never change under it.
+    public static func completedExtras(_ extras: SEDDExtras, tokenizer: any Tokenizer) -> SEDDExtras {
+        var out = extras
+        let specials = CodeLanguages.specialTokenIDs(tokenizer)
+        if out.tokenizer == nil { out.tokenizer = tokenizer is ByteTokenizer ? "bytes" : "gpt2" }
+        if out.endOfTextID == nil { out.endOfTextID = tokenizer.endOfTextID }
+        if out.paddingID == nil { out.paddingID = specials[CodeLanguages.padding] }
+        if out.languageTags == nil {
+            let tags = CodeLanguages.tagIDs(tokenizer)
+            if !tags.isEmpty { out.languageTags = tags }
+        }
+        return out
+    }
+
+    /// How `sedd train` packs data for this model: by language with tags when the vocabulary has
+    /// them, and with `fraction` of infill-shaped blocks when it has a padding id (default 0.3). Nil
+    /// when neither applies (plain packing: one stream, blocks cut in order).
+    public static func packing(
+        extras: SEDDExtras, length: Int, infillFraction: Double?, seed: UInt64
+    ) throws(TrainingError) -> BlockPacking? {
+        let tags = extras.languageTags ?? [:]
+        let fraction = infillFraction ?? (extras.paddingID == nil ? 0 : BlockPacking.defaultInfillFraction)
+        if fraction > 0 && extras.paddingID == nil {
+            throw .invalidOption(
+                name: "--infill-fraction",
+                reason: "infill-shaped blocks need a padding token; the model's config has no 'sedd.paddingID' and its tokenizer no <|pad|>")
+        }
+        if tags.isEmpty && fraction == 0 { return nil }
+        return BlockPacking(
+            length: length, languageTags: tags, paddingID: extras.paddingID, infillFraction: fraction, seed: seed)
+    }
 }

@@ -13,6 +13,9 @@ public struct TokenizedCorpus: Sendable {
     public var trainDocuments: Int
     public var validationDocuments: Int
     public let endOfText: Int
+    /// Set when the streams are language-packed blocks (`BlockPacking`): then both streams are whole
+    /// blocks laid end to end, and these are the training blocks' figures.
+    public var packedTrain: (blocks: Int, infillBlocks: Int, blocksByLanguage: [String: Int])?
 
     /// - Parameter validationFraction: share of documents held out, in [0, 1).
     public init(
@@ -39,6 +42,33 @@ public struct TokenizedCorpus: Sendable {
         validationDocuments = nv
     }
 
+    /// Documents tokenized and packed into blocks by `packing`: one language per block, its tag first,
+    /// a share of training blocks infill-shaped (validation blocks are all plain).
+    public init(
+        documents: [CorpusReader.Document], tokenizer: any Tokenizer, endOfText: Int, validationFraction: Double,
+        packing: BlockPacking
+    ) {
+        self.endOfText = endOfText
+        let encoded = Self.encodeAll(documents.map(\.text), tokenizer)
+        var train: [[Int32]] = [], valid: [[Int32]] = []
+        var trainLanguages: [String?] = [], validLanguages: [String?] = []
+        for (doc, ids) in zip(documents, encoded) {
+            if Self.isValidation(doc.text, fraction: validationFraction) {
+                valid.append(ids + [Int32(endOfText)])
+                validLanguages.append(doc.language)
+            } else {
+                train.append(ids + [Int32(endOfText)])
+                trainLanguages.append(doc.language)
+            }
+        }
+        let packedTrain = packing.pack(documents: train, languages: trainLanguages)
+        trainTokens = packedTrain.tokens
+        validationTokens = packing.pack(documents: valid, languages: validLanguages, infill: false).tokens
+        trainDocuments = train.count
+        validationDocuments = valid.count
+        self.packedTrain = (packedTrain.blocks, packedTrain.infillBlocks, packedTrain.blocksByLanguage)
+    }
+
     /// True when the document belongs to the validation split.
     public static func isValidation(_ text: String, fraction: Double) -> Bool {
         guard fraction > 0 else { return false }
@@ -51,7 +81,7 @@ public struct TokenizedCorpus: Sendable {
     }
 
     /// Tokenizes in parallel (the tokenizers are thread-safe), keeping document order.
-    static func encodeAll(_ texts: [String], _ tokenizer: any Tokenizer) -> [[Int32]] {
+    public static func encodeAll(_ texts: [String], _ tokenizer: any Tokenizer) -> [[Int32]] {
         var out = [[Int32]](repeating: [], count: texts.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: max(1, min(texts.count, 64))) { chunk in

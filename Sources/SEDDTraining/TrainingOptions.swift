@@ -18,6 +18,9 @@ public struct TrainingOptions: Sendable, Equatable {
     public var seed: UInt64 = 0
     /// Share of documents held out for validation.
     public var validationFraction: Double = 0.01
+    /// Share of training blocks laid out as infills (prefix, middle, padding, suffix). Nil: the
+    /// default (`BlockPacking.defaultInfillFraction`) when the model has a padding token, else 0.
+    public var infillFraction: Double?
 
     public init() {}
 
@@ -34,6 +37,9 @@ public struct TrainingOptions: Sendable, Equatable {
         if warmup < 0 { throw fail("--warmup", "must be at least 0, got \(warmup)") }
         if evalEvery < 0 { throw fail("--eval-every", "must be at least 0, got \(evalEvery)") }
         if saveEvery < 0 { throw fail("--save-every", "must be at least 0, got \(saveEvery)") }
+        if let f = infillFraction, !(0...1).contains(f) {
+            throw fail("--infill-fraction", "must be in [0, 1], got \(f)")
+        }
         if !(0..<1).contains(validationFraction) {
             throw fail("--valid-fraction", "must be in [0, 1), got \(validationFraction)")
         }

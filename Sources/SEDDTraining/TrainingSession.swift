@@ -14,6 +14,11 @@ public final class TrainingSession {
     public let corpus: TokenizedCorpus
     /// Inputs the corpus reader skipped, one line each.
     public let skipped: [String]
+    /// The config's `sedd` section completed from the tokenizer (ids of end-of-text, padding, language
+    /// tags); the saved `config.json` records it.
+    public let extras: SEDDExtras
+    /// How blocks were packed (by language, with infill-shaped blocks), or nil for plain packing.
+    public let packing: BlockPacking?
     let log: TrainingLog
     let validationBlocks: [[Int32]]
     let evaluator: ELBOEvaluator
@@ -31,8 +36,17 @@ public final class TrainingSession {
         let eot = try ModelTokenizer.endOfText(tokenizer, config: config, directory: model)
         let read = try reader.read(data)
         skipped = read.skipped
-        corpus = TokenizedCorpus(
-            documents: read.documents, tokenizer: tokenizer, endOfText: eot, validationFraction: options.validationFraction)
+        extras = ModelTokenizer.completedExtras(config.extras, tokenizer: tokenizer)
+        packing = try ModelTokenizer.packing(
+            extras: extras, length: options.length, infillFraction: options.infillFraction, seed: options.seed)
+        if let packing {
+            corpus = TokenizedCorpus(
+                documents: read.documents, tokenizer: tokenizer, endOfText: eot,
+                validationFraction: options.validationFraction, packing: packing)
+        } else {
+            corpus = TokenizedCorpus(
+                documents: read.documents, tokenizer: tokenizer, endOfText: eot, validationFraction: options.validationFraction)
+        }
         if corpus.trainDocuments == 0 {
             throw TrainingError.noDocuments(
                 paths: data,
@@ -91,7 +105,8 @@ public final class TrainingSession {
     /// Writes the checkpoint, then the model directory (config, EMA weights), each atomically.
     public func save() throws {
         try trainer.checkpoint().write(to: outDirectory.appendingPathComponent(TrainingCheckpoint.fileName))
-        let config = trainer.network.config
+        var config = trainer.network.config
+        config.extras = extras
         do {
             try config.jsonData().write(to: outDirectory.appendingPathComponent(ModelDirectory.configFile), options: .atomic)
             try ModelDirectory.saveWeights(

@@ -4,7 +4,7 @@ import SEDDTraining
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Evaluate a model on text.", subcommands: [EvalELBO.self])
+        commandName: "eval", abstract: "Evaluate a model on text.", subcommands: [EvalELBO.self, EvalInfill.self])
 }
 
 /// `sedd eval elbo`: the diffusion ELBO (a likelihood bound) of a model on text.

@@ -19,6 +19,9 @@ struct InfillCommand: ParsableCommand {
     @Option(help: "Seed (same seed, same fill).") var seed: UInt64?
     @Option(help: "Candidates sampled as one batch (1 to 8); the best is printed.") var n: Int = 1
     @Option(help: "line: trim each fill at its first newline; none: keep all.") var stop: String = "none"
+    @Option(help: "The editor's language id (swift, python, typescriptreact, cpp, ...); default: from --file's extension.")
+    var language: String?
+    @Flag(name: .customLong("no-heal"), help: "Do not heal hole edges that fall inside a word.") var noHeal = false
     @Flag(help: "Print the JSON result instead of the text.") var json = false
     @OptionGroup var engine: EngineOptions
 
@@ -42,7 +45,8 @@ struct InfillCommand: ParsableCommand {
         let e = try InfillEngine.load(modelDirectory: DefaultModel.resolve(model))
         let request = InfillRequest(
             segments: holes.segments, holeTokens: holes.sizes.map { $0 ?? span }, steps: steps, predictor: predictor,
-            candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line")
+            candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line",
+            languageID: language, fileName: file, healEdges: !noHeal)
         let result: InfillResult
         do { result = try e.infill(request) } catch let error as InfillEngineError { throw CLIError(error.description) }
         let best = result.candidates[0]
@@ -51,7 +55,7 @@ struct InfillCommand: ParsableCommand {
         if json {
             let object: [String: Any] = [
                 "items": result.candidates.map { ["fills": $0.fills, "score": $0.score] },
-                "text": filled, "steps": steps, "sampler": sampler, "model": e.name,
+                "text": filled, "steps": steps, "sampler": sampler, "model": e.name, "language": result.language ?? NSNull(),
                 "context": ["prefixTokens": result.prefixTokens, "suffixTokens": result.suffixTokens,
                             "prefixTruncated": result.prefixTruncated, "suffixTruncated": result.suffixTruncated],
                 "timing": ["computeMs": result.computeMs],

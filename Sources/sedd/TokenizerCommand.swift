@@ -4,8 +4,8 @@ import Tokenizers
 
 struct TokenizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tokenizer", abstract: "Encode or decode with a tokenizer (stdin to stdout).",
-        subcommands: [Encode.self, Decode.self])
+        commandName: "tokenizer", abstract: "Encode or decode with a tokenizer (stdin to stdout), or train one.",
+        subcommands: [Encode.self, Decode.self, TokenizerTrain.self])
 
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Text on stdin to a JSON array of ids on stdout.")

@@ -1,0 +1,118 @@
+import SEDDKernels
+
+/// How tokenized documents become training blocks for a code model: one language per block, its tag
+/// at position 0, and a share of blocks laid out the way an editor asks for a fill.
+///
+/// Plain block: `[tag] t t t ... t` (documents of one language joined by end-of-text, cut in order).
+/// Infill-shaped block: `[tag] prefix middle <pad>*P suffix`, where the hole an editor would leave is
+/// `middle + P` pads long: the model learns to write a fill of any length up to the hole's size and to
+/// pad the rest in one run right after it (the engine strips the pads).
+///
+/// Every choice is drawn from a generator seeded by (`seed`, language, block index), so packing is
+/// deterministic and does not depend on the other languages present.
+public struct BlockPacking: Sendable, Equatable {
+    /// Tokens per block (the training `--length`).
+    public var length: Int
+    /// Tag id by language; documents of other languages (or none) go to untagged blocks.
+    public var languageTags: [String: Int]
+    /// The padding id; required when `infillFraction` > 0.
+    public var paddingID: Int?
+    /// Share of blocks that are infill-shaped, in [0, 1].
+    public var infillFraction: Double
+    /// Largest hole (middle + padding) of an infill-shaped block, in tokens.
+    public var maxHoleTokens: Int
+    public var seed: UInt64
+
+    /// The share of infill-shaped blocks a code model trains with unless told otherwise.
+    public static let defaultInfillFraction = 0.3
+
+    public init(
+        length: Int, languageTags: [String: Int], paddingID: Int?, infillFraction: Double, maxHoleTokens: Int = 64,
+        seed: UInt64 = 0
+    ) {
+        self.length = length
+        self.languageTags = languageTags
+        self.paddingID = paddingID
+        self.infillFraction = infillFraction
+        self.maxHoleTokens = maxHoleTokens
+        self.seed = seed
+    }
+
+    /// Blocks of one packing run, laid end to end (`tokens.count == blocks * length`).
+    public struct Packed: Sendable {
+        public var tokens: [Int32]
+        public var blocks: Int
+        public var infillBlocks: Int
+        /// Blocks per language ("" for untagged).
+        public var blocksByLanguage: [String: Int]
+    }
+
+    /// Packs token streams, one per document, each already followed by its end-of-text id.
+    /// `infill: false` packs plain blocks only (validation data).
+    public func pack(documents: [[Int32]], languages: [String?], infill: Bool = true) -> Packed {
+        precondition(documents.count == languages.count, "one language per document")
+        precondition(length >= 2, "blocks need at least two tokens")
+        precondition(!infill || infillFraction == 0 || paddingID != nil, "infill-shaped blocks need a padding id")
+        var groups: [String: [Int]] = [:]
+        for (index, language) in languages.enumerated() {
+            let key = language.flatMap { languageTags[$0] == nil ? nil : $0 } ?? ""
+            groups[key, default: []].append(index)
+        }
+        var out = Packed(tokens: [], blocks: 0, infillBlocks: 0, blocksByLanguage: [:])
+        for key in groups.keys.sorted() {
+            let tag = languageTags[key].map { Int32($0) }
+            var stream: [Int32] = []
+            for index in groups[key]! { stream += documents[index] }
+            packStream(stream, tag: tag, language: key, infill: infill, into: &out)
+        }
+        return out
+    }
+
+    private func packStream(_ stream: [Int32], tag: Int32?, language: String, infill: Bool, into out: inout Packed) {
+        let room = length - (tag == nil ? 0 : 1)
+        var rng = SeededRandom(seed: seed ^ Self.hash(language))
+        var cursor = 0
+        var blockIndex = 0
+        while true {
+            // One draw decides the block's shape whether or not it becomes infill, so the sequence of
+            // draws does not shift with the fraction.
+            let shapeDraw = rng.nextDouble()
+            let holeDraw = rng.next(), middleDraw = rng.next(), startDraw = rng.next()
+            let shaped = infill && shapeDraw < infillFraction && room >= 4
+            var hole = 0, middle = 0
+            if shaped {
+                hole = 1 + Int(holeDraw % UInt64(max(1, min(maxHoleTokens, room / 2))))
+                middle = 1 + Int(middleDraw % UInt64(hole))
+            }
+            let pads = hole - middle
+            let content = room - pads
+            guard cursor + content <= stream.count else { break }
+            if let tag { out.tokens.append(tag) }
+            let chunk = stream[cursor..<(cursor + content)]
+            if shaped {
+                let start = Int(startDraw % UInt64(content - middle + 1))
+                let cut = chunk.startIndex + start + middle
+                out.tokens += chunk[..<cut]
+                out.tokens += [Int32](repeating: Int32(paddingID!), count: pads)
+                out.tokens += chunk[cut...]
+                out.infillBlocks += 1
+            } else {
+                out.tokens += chunk
+            }
+            cursor += content
+            blockIndex += 1
+        }
+        out.blocks += blockIndex
+        if blockIndex > 0 { out.blocksByLanguage[language, default: 0] += blockIndex }
+    }
+
+    /// FNV-1a of a language name, so each language has its own draws.
+    static func hash(_ text: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x100_0000_01b3
+        }
+        return h
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import SEDDKernels
+import SEDDModel
+import SEDDTraining
+import Tokenizers
+import XCTest
+
+/// Corpus rows with languages, code-tokenizer training and measurement, and language/infill packing.
+final class CodeDataTests: XCTestCase {
+    static func jsonl(_ rows: [(key: String, language: String, text: String)]) throws -> URL {
+        let dir = TinyModel.temporaryDirectory("jsonl")
+        let lines = try rows.map { row -> String in
+            let data = try JSONSerialization.data(withJSONObject: ["key": row.key, "language": row.language, "text": row.text])
+            return String(decoding: data, as: UTF8.self)
+        }
+        let url = dir.appendingPathComponent("train.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func testReaderKeepsLanguageAndKeyFromRowsAndExtensions() throws {
+        let url = try Self.jsonl([("swift:a/b.swift", "Swift", "let x = 1\n"), ("deb:py/x.py", "python", "x = 1\n")])
+        let dir = url.deletingLastPathComponent()
+        try "fn main() {}\n".write(to: dir.appendingPathComponent("m.rs"), atomically: true, encoding: .utf8)
+        let docs = try CorpusReader().read([dir.path]).documents
+        XCTAssertEqual(docs.map(\.language), ["rust", "swift", "python"])
+        XCTAssertEqual(docs.map(\.key), [nil, "swift:a/b.swift", "deb:py/x.py"])
+    }
+
+    func testSampleIsDeterministicWithinBudgetAndKeepsEverythingWhenItFits() {
+        let docs = (0..<50).map { CorpusReader.Document(source: "s\($0)", text: String(repeating: "x", count: 100 + $0), key: "k\($0)") }
+        XCTAssertEqual(CodeTokenizerTraining.sample(docs, maxBytes: 1 << 20).map(\.source), docs.map(\.source))
+        let a = CodeTokenizerTraining.sample(docs, maxBytes: 2000)
+        let b = CodeTokenizerTraining.sample(docs.reversed(), maxBytes: 2000)
+        XCTAssertEqual(Set(a.map(\.source)), Set(b.map(\.source)), "the sample depends only on the documents")
+        let bytes = a.reduce(0) { $0 + $1.text.utf8.count }
+        XCTAssertLessThanOrEqual(bytes, 2000)
+        XCTAssertGreaterThan(bytes, 1800)
+    }
+
+    func testTrainedTokenizerHasSpecialIdsAndMeasuresBytesPerToken() throws {
+        // Varied names (a seeded generator) so that BPE has enough distinct pairs to reach the size.
+        var rng = SeededRandom(seed: 11)
+        func name() -> String { String((0..<(3 + Int(rng.next() % 6))).map { _ in "abcdefghijklmnop".randomElement(using: &rng)! }) }
+        let swift = (0..<150).map { _ in "    func \(name())() -> Int {\n        return \(name())\n    }\n" }.joined()
+        let python = (0..<150).map { _ in "def \(name())():\n    return \(name())\n\n" }.joined()
+        let docs = [
+            CorpusReader.Document(source: "a", text: swift, language: "swift"),
+            CorpusReader.Document(source: "b", text: python, language: "python"),
+        ]
+        let tokenizer = try CodeTokenizerTraining.train(documents: docs, vocabularySize: 400, languages: ["swift", "python"])
+        XCTAssertEqual(tokenizer.vocabularySize, 400)
+        XCTAssertEqual(tokenizer.endOfTextID, 396)
+        XCTAssertEqual(CodeLanguages.tagIDs(tokenizer), ["swift": 398, "python": 399])
+        let costs = CodeTokenizerTraining.measure(tokenizer, documents: docs)
+        XCTAssertEqual(costs["swift"]?.bytes, swift.utf8.count)
+        XCTAssertEqual(costs["swift"]?.tokens, tokenizer.encode(swift).count)
+        XCTAssertEqual(costs["*"]?.tokens, tokenizer.encode(swift).count + tokenizer.encode(python).count)
+        XCTAssertGreaterThan(costs["swift"]!.bytesPerToken, 2.5, "indentation and keywords must merge")
+    }
+
+    func testPackingPutsOneLanguagePerBlockBehindItsTag() {
+        let packing = BlockPacking(length: 8, languageTags: ["swift": 900, "go": 901], paddingID: 902, infillFraction: 0)
+        let docs: [[Int32]] = [Array(1...20), Array(101...120), Array(201...210), Array(21...30)]
+        let packed = packing.pack(documents: docs, languages: ["swift", "go", nil, "swift"])
+        XCTAssertEqual(packed.tokens.count, packed.blocks * 8)
+        XCTAssertEqual(packed.blocksByLanguage, ["swift": 4, "go": 2, "": 1])
+        let blocks = stride(from: 0, to: packed.tokens.count, by: 8).map { Array(packed.tokens[$0..<($0 + 8)]) }
+        var swiftContent: [Int32] = []
+        for block in blocks {
+            switch block[0] {
+            case 900:
+                XCTAssertTrue(block.dropFirst().allSatisfy { (1...30).contains($0) }, "\(block)")
+                swiftContent += block.dropFirst()
+            case 901: XCTAssertTrue(block.dropFirst().allSatisfy { (101...120).contains($0) }, "\(block)")
+            default: XCTAssertEqual(block, Array(201...208), "untagged documents fill whole blocks")
+            }
+        }
+        XCTAssertEqual(swiftContent, Array(1...28), "documents of a language are cut in order")
+    }
+
+    func testInfillShapedBlocksHoldOneRunOfPaddingAfterTheMiddle() {
+        let packing = BlockPacking(
+            length: 32, languageTags: ["swift": 900], paddingID: 902, infillFraction: 0.5, maxHoleTokens: 8, seed: 7)
+        let stream = (0..<5000).map { Int32($0 % 800) }
+        let packed = packing.pack(documents: [stream], languages: ["swift"])
+        XCTAssertGreaterThan(packed.infillBlocks, packed.blocks / 3)
+        XCTAssertLessThan(packed.infillBlocks, packed.blocks * 2 / 3)
+        var content: [Int32] = []
+        var shaped = 0
+        for start in stride(from: 0, to: packed.tokens.count, by: 32) {
+            let block = Array(packed.tokens[start..<(start + 32)])
+            XCTAssertEqual(block[0], 900)
+            let pads = block.indices.filter { block[$0] == 902 }
+            if let first = pads.first {
+                shaped += 1
+                XCTAssertEqual(pads.last! - first + 1, pads.count, "padding is one run: \(block)")
+                XCTAssertLessThan(pads.count, 8, "the hole (middle + pads) is at most maxHoleTokens")
+                XCTAssertGreaterThan(first, 1, "a middle of at least one token precedes the padding")
+            }
+            content += block.dropFirst().filter { $0 != 902 }
+        }
+        XCTAssertLessThanOrEqual(shaped, packed.infillBlocks)
+        XCTAssertEqual(content, Array(stream.prefix(content.count)), "removing the padding gives the text back in order")
+        let again = packing.pack(documents: [stream], languages: ["swift"])
+        XCTAssertEqual(again.tokens, packed.tokens, "packing is deterministic")
+    }
+
+    func testTrainingSessionPacksByLanguageAndRecordsTheIdsInConfig() throws {
+        let specials = CodeLanguages.specialTokens(languages: ["swift", "python"])
+        let tokenizer = try ByteTokenizer(specialTokens: specials)
+        var config = TinyModel.config(hidden: 16, blocks: 1, length: 32)
+        config.tokens = tokenizer.vocabularySize
+        config.extras = SEDDExtras(tokenizer: "bytes")
+        let model = try TinyModel.directory(config)
+        try tokenizer.save(to: model)
+        let data = try Self.jsonl([
+            ("s1", "swift", String(repeating: "let a = 1\n", count: 30)),
+            ("p1", "python", String(repeating: "a = 1\n", count: 30)),
+        ])
+        var o = TrainingOptions()
+        o.steps = 2
+        o.batch = 2
+        o.length = 32
+        o.validationFraction = 0
+        o.infillFraction = 0.5
+        let out = TinyModel.temporaryDirectory("out")
+        let session = try TrainingSession(model: model, data: [data.path], out: out, options: o, resume: false)
+        XCTAssertEqual(session.packing?.languageTags, ["swift": 258, "python": 259])
+        XCTAssertEqual(session.packing?.paddingID, 257)
+        let tokens = session.corpus.trainTokens
+        XCTAssertEqual(tokens.count % 32, 0)
+        for start in stride(from: 0, to: tokens.count, by: 32) { XCTAssertTrue([258, 259].contains(tokens[start])) }
+        try session.run(shouldStop: { false }, report: { _ in }, evaluation: { _, _ in })
+        let saved = try SEDDConfig.load(from: out.appendingPathComponent("config.json"))
+        XCTAssertEqual(saved.extras.languageTags, ["swift": 258, "python": 259])
+        XCTAssertEqual(saved.extras.paddingID, 257)
+        XCTAssertEqual(saved.extras.endOfTextID, 256)
+
+        o.infillFraction = 1.5
+        XCTAssertThrowsError(try TrainingSession(model: model, data: [data.path], out: TinyModel.temporaryDirectory("o"), options: o, resume: false)) {
+            XCTAssertTrue("\($0)".contains("--infill-fraction"), "\($0)")
+        }
+    }
+}
