@@ -59,11 +59,8 @@ let package = Package(
         .testTarget(name: "InfillSchedulerTests", dependencies: ["InfillScheduler"]),
         .testTarget(name: "InfillServerTests", dependencies: ["InfillServer", "InfillProtocol", "InfillScheduler"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
-<<<<<<< HEAD
         .testTarget(name: "InfillLoopTests", dependencies: ["InfillLoop"]),
-=======
         .testTarget(name: "CodeCorpusTests", dependencies: ["CodeCorpus"]),
->>>>>>> corpus
     ],
     swiftLanguageModes: [.v5]
 )

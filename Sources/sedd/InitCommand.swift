@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SEDDModel
+import SEDDTraining
 import Tokenizers
 
 struct InitCommand: ParsableCommand {
@@ -29,7 +30,7 @@ struct InitCommand: ParsableCommand {
             tok = try GPT2Tokenizer(directory: URL(fileURLWithPath: tokenizer))
             cfg.extras.tokenizer = "gpt2"
         }
-        cfg.extras.endOfTextID = tok.endOfTextID
+        cfg.extras = ModelTokenizer.completedExtras(cfg.extras, tokenizer: tok)
         guard tok.vocabularySize <= cfg.tokens else {
             throw CLIError("\(config): tokens is \(cfg.tokens) but the tokenizer has \(tok.vocabularySize) ids; set \"tokens\": \(tok.vocabularySize)")
         }

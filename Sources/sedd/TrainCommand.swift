@@ -59,6 +59,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "File extensions read from directories, comma-separated (default: common text and code).")
     var extensions: String?
 
+    @Option(name: .customLong("infill-fraction"), help: "Share of blocks laid out infill-shaped (prefix, middle, padding, suffix); default 0.3 when the tokenizer has <|pad|>, else 0.")
+    var infillFraction: Double?
+
     @Flag(help: "Continue from the checkpoint in --out.")
     var resume = false
 
@@ -76,6 +79,7 @@ struct TrainCommand: ParsableCommand {
         o.saveEvery = saveEvery
         o.seed = seed
         o.validationFraction = validFraction
+        o.infillFraction = infillFraction
         var reader = CorpusReader()
         if let extensions {
             reader.extensions = Set(extensions.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ". ")).lowercased() })
