@@ -78,6 +78,8 @@ class SeddInlineProvider {
     const subscription = token.onCancellationRequested(() => {
       if (this.pending === pending) this.cancelPending();
     });
+    // cancelled between the send and the subscription: no event comes for that
+    if (token.isCancellationRequested && this.pending === pending) this.cancelPending();
     let result;
     try {
       result = await promise;

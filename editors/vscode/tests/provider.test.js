@@ -48,23 +48,39 @@ test('a suggestion after the debounce: didOpen with languageId, the fill at the 
   assert.match(provider.statusText(), /^sedd \d+ms 4 steps$/);
 });
 
+// Runs `after` synchronously right after the connection sends its next sedd/infill: the daemon cannot have
+// answered yet, so what `after` does happens while the request is in flight.
+async function onNextInfill(client, after) {
+  const connection = await client.connect();
+  const request = connection.request.bind(connection);
+  connection.request = (method, params) => {
+    const sent = request(method, params);
+    if (method === 'sedd/infill') { connection.request = request; after(sent.id); }
+    return sent;
+  };
+}
+
 test('cancel-then-send: a second request cancels the first at once; the first answer is dropped', async (t) => {
   const { client, provider } = setup(t);
   const doc = vscode.textDocument('let x = 1;\n', 'rust');
   const invoke = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke };
-  const first = provider.provideInlineCompletionItems(doc, new vscode.Position(0, 3), invoke, new vscode.CancellationTokenSource().token);
-  await waitFor(() => provider.pending !== null);
-  const firstId = provider.pending.id;
-  const second = provider.provideInlineCompletionItems(doc, new vscode.Position(0, 4), invoke, new vscode.CancellationTokenSource().token);
-  const infills = () => client.connection.sent.filter((m) => m.method === 'sedd/infill');
-  assert.ok(await waitFor(() => infills().length === 2), 'the second request was sent');
-  const secondId = infills()[1].id;
+  let firstId;
+  let second;
+  await onNextInfill(client, (id) => {
+    firstId = id;
+    second = provider.provideInlineCompletionItems(doc, new vscode.Position(0, 4), invoke, new vscode.CancellationTokenSource().token);
+  });
+  const first = await provider.provideInlineCompletionItems(doc, new vscode.Position(0, 3), invoke,
+    new vscode.CancellationTokenSource().token);
+  const secondList = await second;
   const sent = client.connection.sent;
+  const infills = sent.filter((m) => m.method === 'sedd/infill');
+  assert.strictEqual(infills.length, 2);
   const cancelAt = sent.findIndex((m) => m.method === '$/cancelRequest' && m.params.id === firstId);
-  const secondAt = sent.findIndex((m) => m.method === 'sedd/infill' && m.id === secondId);
-  assert.ok(cancelAt >= 0 && cancelAt < secondAt, 'cancel before the second request');
-  assert.strictEqual(await first, undefined, 'first answer dropped');
-  assert.ok((await second).items.length === 1);
+  const secondAt = sent.indexOf(infills[1]);
+  assert.ok(cancelAt >= 0 && cancelAt < secondAt, 'cancel of the first before the second request');
+  assert.strictEqual(first, undefined, 'first answer dropped');
+  assert.ok(secondList.items.length === 1);
 });
 
 test('a stale answer (the document changed meanwhile) is dropped; VS Code cancelling the token cancels', async (t) => {
@@ -72,19 +88,17 @@ test('a stale answer (the document changed meanwhile) is dropped; VS Code cancel
   const doc = vscode.textDocument('abc\n');
   const invoke = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke };
   const dropped = provider.dropped;
-  const answer = provider.provideInlineCompletionItems(doc, new vscode.Position(0, 1), invoke, new vscode.CancellationTokenSource().token);
-  assert.ok(await waitFor(() => provider.pending !== null), 'request in flight');
-  doc.edit('abcd\n');
-  assert.strictEqual(await answer, undefined);
+  await onNextInfill(client, () => doc.edit('abcd\n'));
+  assert.strictEqual(await provider.provideInlineCompletionItems(doc, new vscode.Position(0, 1), invoke,
+    new vscode.CancellationTokenSource().token), undefined);
   assert.strictEqual(provider.dropped, dropped + 1);
 
   const source = new vscode.CancellationTokenSource();
-  const cancelled = provider.provideInlineCompletionItems(doc, new vscode.Position(0, 1), invoke, source.token);
-  await waitFor(() => provider.pending !== null);
-  const id = provider.pending.id;
-  source.cancel();
-  assert.ok(client.connection.sent.some((m) => m.method === '$/cancelRequest' && m.params.id === id));
-  assert.strictEqual(await cancelled, undefined);
+  let cancelledId;
+  await onNextInfill(client, (id) => { cancelledId = id; source.cancel(); });
+  assert.strictEqual(await provider.provideInlineCompletionItems(doc, new vscode.Position(0, 1), invoke, source.token),
+    undefined);
+  assert.ok(client.connection.sent.some((m) => m.method === '$/cancelRequest' && m.params.id === cancelledId));
 });
 
 test('fill selection: sedd/infill with ranges and length = span, the edit replaces the selection', async (t) => {
