@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InfillEngine
+import InfillProtocol
 import SEDDKernels
 import SEDDModel
 
@@ -20,6 +21,8 @@ struct InfillCommand: ParsableCommand {
     @Option(help: "Candidates sampled as one batch (1 to 8); the best is printed.") var n: Int = 1
     @Option(help: "line: trim each fill at its first newline; none: keep all.") var stop: String = "none"
     @Flag(help: "Print the JSON result instead of the text.") var json = false
+    @Option(help: "Send the request to a running daemon (unix:PATH or tcp:HOST:PORT) instead of loading a model.")
+    var connect: String?
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
@@ -39,6 +42,11 @@ struct InfillCommand: ParsableCommand {
         guard let text = String(validating: input, as: UTF8.self) else { throw CLIError("input is not valid UTF-8") }
         let holes: HoleMarkers
         do { holes = try HoleMarkers.parse(text, name: marker) } catch { throw CLIError("\(error)") }
+        if let connect {
+            guard model == nil else { throw CLIError("--connect and --model exclude each other: the daemon has its model") }
+            try runConnected(to: connect, holes: holes)
+            return
+        }
         guard let model else { throw CLIError("--model DIR is required (a model directory made by sedd init or sedd train)") }
         let e = try InfillEngine.load(modelDirectory: URL(fileURLWithPath: model))
         let request = InfillRequest(
@@ -61,6 +69,25 @@ struct InfillCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             FileHandle.standardOutput.write(Data(filled.utf8))
+        }
+    }
+
+    /// `--connect`: one `sedd/infill` to a running daemon. The protocol's `length` applies to every hole,
+    /// so holes of different sizes cannot go in one request.
+    private func runConnected(to address: String, holes: HoleMarkers) throws {
+        let sizes = Set(holes.sizes.map { $0 ?? span })
+        guard sizes.count == 1, let length = sizes.first else {
+            throw CLIError(
+                "--connect: the holes have different sizes (\(sizes.sorted().map(String.init).joined(separator: ", ")) "
+                    + "tokens), but sedd/infill takes one length for every hole; give them the same size")
+        }
+        let params = try InfillConnect.params(
+            holes: holes, length: length, steps: steps, sampler: sampler, seed: seed, candidates: n, stop: stop)
+        let result = try InfillConnect.run(address: address, params: params)
+        if json {
+            print(JSONWriter.string(result))
+        } else {
+            FileHandle.standardOutput.write(Data(try InfillConnect.filledText(result).utf8))
         }
     }
 }
