@@ -42,6 +42,12 @@ let package = Package(
                 "InfillProtocol", "InfillScheduler", "InfillServer", "InfillLoop",
             ]),
 
+        // libFuzzer target over the framer and message decoding (docs/daemon.md); a replay tool in a plain build.
+        // It finds libFuzzer's driver with dlsym, hence the one exported symbol (absent, and harmless, without it).
+        .executableTarget(
+            name: "FuzzProtocol", dependencies: ["InfillProtocol"], exclude: ["Seeds"],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=LLVMFuzzerRunDriver"])]),
+
         .testTarget(name: "SEDDKernelsTests", dependencies: ["SEDDKernels"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
