@@ -46,7 +46,9 @@ let package = Package(
         // It finds libFuzzer's driver with dlsym, hence the one exported symbol (absent, and harmless, without it).
         .executableTarget(
             name: "FuzzProtocol", dependencies: ["InfillProtocol"], exclude: ["Seeds"],
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=LLVMFuzzerRunDriver"])]),
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=LLVMFuzzerRunDriver"], .when(platforms: [.linux]))
+            ]),
 
         .testTarget(name: "SEDDKernelsTests", dependencies: ["SEDDKernels"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"], resources: [.copy("Fixtures")]),
