@@ -131,7 +131,8 @@ enum FuzzChecks {
                 if offset > 0, offset < bytes.count, bytes[offset - 1] == 0x0D, bytes[offset] == 0x0A { continue }
                 let position = lines.position(ofByteOffset: offset, in: bytes, encoding: encoding)
                 let back = try? lines.byteOffset(of: position, in: bytes, encoding: encoding, field: "fuzz")
-                precondition(back == offset, "offset \(offset) -> \(position) -> \(String(describing: back)) in \(encoding)")
+                precondition(
+                    back == offset, "offset \(offset) -> \(position) -> \(String(describing: back)) in \(encoding)")
             }
             if let range = try? InfillProtocol.Range(json: params["range"], path: "range") {
                 _ = try? lines.byteOffset(of: range.start, in: bytes, encoding: encoding, field: "range.start")

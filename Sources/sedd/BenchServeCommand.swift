@@ -20,7 +20,9 @@ struct BenchServe: ParsableCommand {
 
     func run() throws {
         guard (1...1024).contains(clients) else { throw CLIError("--clients must be 1 to 1024, got \(clients)") }
-        guard requests >= clients else { throw CLIError("--requests must be at least --clients (\(clients)), got \(requests)") }
+        guard requests >= clients else {
+            throw CLIError("--requests must be at least --clients (\(clients)), got \(requests)")
+        }
         guard (1...1024).contains(steps) else { throw CLIError("--steps must be 1 to 1024, got \(steps)") }
         guard (1...65536).contains(length) else { throw CLIError("--length must be 1 to 65536, got \(length)") }
         guard (0...1).contains(cancelFraction) else {
@@ -147,7 +149,8 @@ struct ClientPlan: Sendable {
                 let message = try connection.receive()
                 if message["method"] != nil { continue }  // a notification
                 guard let answeredID = message["id"]?.numberValue?.intValue else {
-                    tally.violations.append("client \(client): a response without a usable id: \(JSONWriter.string(message))")
+                    tally.violations.append(
+                        "client \(client): a response without a usable id: \(JSONWriter.string(message))")
                     continue
                 }
                 if answeredID != id {
@@ -249,8 +252,10 @@ struct BenchServeReport {
             "length": .int(length), "cancelFraction": .double(cancelFraction), "wallSeconds": number(wallSeconds),
             "responsesPerSecond": number(Double(total.answered) / wallSeconds),
             "resultsPerSecond": number(Double(total.results) / wallSeconds),
-            "latencyMs": ["p50": number(percentile(50)), "p95": number(percentile(95)), "p99": number(percentile(99)),
-                          "max": number(sorted.last)],
+            "latencyMs": [
+                "p50": number(percentile(50)), "p95": number(percentile(95)), "p99": number(percentile(99)),
+                "max": number(sorted.last),
+            ],
             "responses": .int(total.answered), "results": .int(total.results), "cancelled": .int(total.cancelled),
             "cancelsSent": .int(total.cancelsSent), "errors": .int(total.errors),
             "exactlyOnce": .bool(exactlyOnce), "violations": .array(total.violations.map { .string($0) }),

@@ -43,7 +43,9 @@ struct InfillCommand: ParsableCommand {
         let holes: HoleMarkers
         do { holes = try HoleMarkers.parse(text, name: marker) } catch { throw CLIError("\(error)") }
         if let connect {
-            guard model == nil else { throw CLIError("--connect and --model exclude each other: the daemon has its model") }
+            guard model == nil else {
+                throw CLIError("--connect and --model exclude each other: the daemon has its model")
+            }
             try runConnected(to: connect, holes: holes)
             return
         }

@@ -111,7 +111,8 @@ class DaemonTestCase: XCTestCase {
 
     /// Asserts that a body is valid UTF-8 and carries no lone-surrogate escape.
     func assertValidUTF8(_ received: Received, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertNotNil(String(validating: received.body, as: UTF8.self), "not UTF-8: \(received.body)", file: file, line: line)
+        XCTAssertNotNil(
+            String(validating: received.body, as: UTF8.self), "not UTF-8: \(received.body)", file: file, line: line)
         let lowered = received.text.lowercased()
         for high in ["\\ud8", "\\ud9", "\\uda", "\\udb", "\\udc", "\\udd", "\\ude", "\\udf"] {
             XCTAssertFalse(lowered.contains(high), "a surrogate escape in \(received.text)", file: file, line: line)

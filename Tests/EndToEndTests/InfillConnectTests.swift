@@ -4,7 +4,9 @@ import XCTest
 /// `sedd infill --connect ADDR` against a running `sedd serve`.
 final class InfillConnectTests: DaemonTestCase {
     /// Runs `sedd infill <arguments>` with `input` on stdin.
-    private func infill(_ arguments: [String], input: String) throws -> (end: ProcessEnd?, stdout: String, stderr: String) {
+    private func infill(_ arguments: [String], input: String) throws -> (
+        end: ProcessEnd?, stdout: String, stderr: String
+    ) {
         let path = directory + "/input-\(UUID().uuidString.prefix(6)).txt"
         try Data(input.utf8).write(to: URL(fileURLWithPath: path))
         return try E2E.run(["infill"] + arguments, in: directory, input: .file(path))
@@ -12,7 +14,8 @@ final class InfillConnectTests: DaemonTestCase {
 
     func testOneHoleOverAUnixSocketPrintsTheFilledText() throws {
         let (_, address) = try startUnixDaemon()
-        let run = try infill(["--connect", address, "--seed", "5", "--steps", "3", "--span", "6"], input: "héllo <|fill|> wörld\r\n")
+        let run = try infill(
+            ["--connect", address, "--seed", "5", "--steps", "3", "--span", "6"], input: "héllo <|fill|> wörld\r\n")
         XCTAssertEqual(run.end, .exited(0), run.stderr)
         XCTAssertTrue(run.stdout.utf8.starts(with: "héllo ".utf8), run.stdout)
         XCTAssertTrue(run.stdout.utf8.reversed().starts(with: " wörld\r\n".utf8.reversed()), run.stdout)
@@ -21,8 +24,10 @@ final class InfillConnectTests: DaemonTestCase {
         let stream = try MessageStream.connect(address, framing: .newlineDelimited)
         try stream.request(
             1, "sedd/infill",
-            ["prefix": "héllo ", "suffix": " wörld\r\n", "length": 6, "steps": 3, "seed": 5, "n": 1, "stop": "none",
-             "sampler": "analytic"])
+            [
+                "prefix": "héllo ", "suffix": " wörld\r\n", "length": 6, "steps": 3, "seed": 5, "n": 1, "stop": "none",
+                "sampler": "analytic",
+            ])
         let direct = (try stream.response(id: 1).result?["items"] as? [[String: Any]])?.first?["text"] as? String
         XCTAssertEqual(direct.map { Array($0.utf8) }, Array(run.stdout.utf8))
     }
@@ -41,7 +46,8 @@ final class InfillConnectTests: DaemonTestCase {
         XCTAssertEqual(fills.count, 2, "both holes went in one request")
         XCTAssertEqual((item["edits"] as? [Any])?.count, 2, "the document shape answers with edits")
         XCTAssertEqual(
-            Array((item["text"] as? String ?? "").utf8), Array((pieces[0] + fills[0] + pieces[1] + fills[1] + pieces[2]).utf8))
+            Array((item["text"] as? String ?? "").utf8),
+            Array((pieces[0] + fills[0] + pieces[1] + fills[1] + pieces[2]).utf8))
     }
 
     func testARefusedConnectionIsAClearError() throws {
@@ -59,33 +65,5 @@ final class InfillConnectTests: DaemonTestCase {
         XCTAssertEqual(run.end, .exited(1))
         XCTAssertTrue(run.stderr.contains("-32803"), run.stderr)
         XCTAssertEqual(run.stdout, "")
-    }
-}
-
-/// `sedd bench serve` against a running daemon: it must see exactly one response per request.
-final class BenchServeTests: DaemonTestCase {
-    func testBenchServeCountsEveryResponseExactlyOnce() throws {
-        let (_, address) = try startUnixDaemon()
-        let run = try E2E.run(
-            ["bench", "serve", "--connect", address, "--clients", "3", "--requests", "12", "--steps", "2",
-             "--length", "4", "--cancel-fraction", "0.5", "--json"],
-            in: directory)
-        XCTAssertEqual(run.end, .exited(0), run.stderr)
-        let report = try XCTUnwrap(
-            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
-        XCTAssertEqual(report["exactlyOnce"] as? Bool, true)
-        XCTAssertEqual(report["responses"] as? Int, 12)
-        XCTAssertEqual(report["errors"] as? Int, 0)
-        let results = try XCTUnwrap(report["results"] as? Int)
-        let cancelled = try XCTUnwrap(report["cancelled"] as? Int)
-        XCTAssertEqual(results + cancelled, 12)
-        XCTAssertLessThanOrEqual(cancelled, try XCTUnwrap(report["cancelsSent"] as? Int))
-        XCTAssertNotNil(report["residentBytesAfter"] as? Int, "memory comes from sedd/status")
-    }
-
-    func testBenchServeFailsClearlyWithoutADaemon() throws {
-        let run = try E2E.run(["bench", "serve", "--connect", "unix:\(directory)/none.sock"], in: directory)
-        XCTAssertEqual(run.end, .exited(1))
-        XCTAssertTrue(run.stderr.contains("cannot connect"), run.stderr)
     }
 }

@@ -32,7 +32,10 @@ final class LoggingEndToEndTests: DaemonTestCase {
             [
                 "textDocument": ["uri": uri, "version": 3],
                 "contentChanges": [
-                    ["range": ["start": ["line": 40, "character": 0], "end": ["line": 41, "character": 0]], "text": secret]
+                    [
+                        "range": ["start": ["line": 40, "character": 0], "end": ["line": 41, "character": 0]],
+                        "text": secret,
+                    ]
                 ],
             ])
         try stream.request(

@@ -178,7 +178,8 @@ final class MessageStream {
     private func takeMessage() throws -> Received? {
         guard let body = try takeBody() else { return nil }
         guard let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-            throw HarnessError("the daemon sent a body that is not a JSON object: \(String(decoding: body, as: UTF8.self))")
+            throw HarnessError(
+                "the daemon sent a body that is not a JSON object: \(String(decoding: body, as: UTF8.self))")
         }
         return Received(body: body, object: object)
     }

@@ -47,7 +47,8 @@ final class StdioLifecycleTests: DaemonTestCase {
         try stream.notify("exit")
         let messages = try stream.readToEnd()
         let responses = messages.filter(\.isResponse)
-        XCTAssertEqual(responses.compactMap(\.id).sorted(), [1, 2, 3], "exactly one answer each: \(messages.map(\.text))")
+        XCTAssertEqual(
+            responses.compactMap(\.id).sorted(), [1, 2, 3], "exactly one answer each: \(messages.map(\.text))")
         XCTAssertEqual(responses.first { $0.id == 1 }?.errorCode, -32800, "the running job is cancelled, and answered")
         XCTAssertEqual(daemon.waitForExit(), .exited(0))
     }
@@ -82,7 +83,8 @@ final class StdioLifecycleTests: DaemonTestCase {
         let replies = output.split(separator: 0x0A).map {
             (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any]
         }
-        XCTAssertEqual(replies.compactMap { $0?["id"] as? Int }.sorted(), [1, 2, 3], String(decoding: output, as: UTF8.self))
+        XCTAssertEqual(
+            replies.compactMap { $0?["id"] as? Int }.sorted(), [1, 2, 3], String(decoding: output, as: UTF8.self))
         XCTAssertTrue(replies.allSatisfy { $0?["result"] != nil })
     }
 
