@@ -46,6 +46,14 @@ let package = Package(
                 "InfillProtocol", "InfillScheduler", "InfillServer", "InfillLoop", "CodeCorpus",
             ]),
 
+        // libFuzzer target over the framer and message decoding (docs/daemon.md); a replay tool in a plain build.
+        // It finds libFuzzer's driver with dlsym, hence the one exported symbol (absent, and harmless, without it).
+        .executableTarget(
+            name: "FuzzProtocol", dependencies: ["InfillProtocol"], exclude: ["Seeds"],
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=LLVMFuzzerRunDriver"], .when(platforms: [.linux]))
+            ]),
+
         .testTarget(name: "SEDDKernelsTests", dependencies: ["SEDDKernels"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),

@@ -118,8 +118,7 @@ extension ServerConnection {
     private func exit() {
         let code: Int32 = lifecycle == .shutDown ? 0 : 1
         server.log(.info, "connection \(id): exit (\(code))")
-        close()
-        if kind == .stdio { server.onExitRequested?(code) }
+        drainForExit(code: code)
     }
 
     private func cancelRequest(_ params: JSONValue?) {

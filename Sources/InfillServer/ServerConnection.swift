@@ -74,7 +74,7 @@ public final class ServerConnection {
 
     private func handle(_ events: [FramerEvent]) {
         for event in events {
-            if isClosed { return }
+            if isClosed || isDraining { return }
             switch event {
             case .message(let body):
                 handleBody(body)
@@ -213,6 +213,16 @@ public final class ServerConnection {
         server.scheduler.cancelAll(connection: id, reason: .connectionClosed)
         closeTransport()
         server.connectionClosed(id)
+    }
+
+    /// `exit`: reads nothing more, cancels the jobs in flight (each still gets its RequestCancelled
+    /// answer: exactly one response per request), then closes; for stdio, then requests exit `code`.
+    func drainForExit(code: Int32) {
+        guard !isClosed, !isDraining else { return }
+        isDraining = true
+        if kind == .stdio { drainingExitCode = code }
+        server.scheduler.cancelAll(connection: id, reason: .shuttingDown)
+        closeIfDrained()
     }
 
     private func closeIfDrained() {

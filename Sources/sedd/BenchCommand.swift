@@ -6,7 +6,7 @@ import SEDDModel
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure speed and print figures (benchmarks; tests never time anything).",
-        subcommands: [BenchForward.self, BenchTrain.self])
+        subcommands: [BenchForward.self, BenchTrain.self, BenchServe.self])
 }
 
 /// Model shapes by name, or a config file.

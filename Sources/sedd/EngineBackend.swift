@@ -27,7 +27,8 @@ final class EngineBackend: InfillBackend {
         let request = InfillRequest(
             segments: job.segments, holeTokens: job.holeLengths, steps: job.steps,
             predictor: job.sampler == .euler ? .euler : .analytic, candidates: job.candidates,
-            seed: job.seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: job.stop == .line)
+            seed: job.seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: job.stop == .line,
+            languageID: job.languageID)
         let result: InfillResult
         do {
             result = try withoutActuallyEscaping(progress) { progress in

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import InfillEngine
+import InfillProtocol
 import SEDDKernels
 import SEDDModel
+import Tokenizers
 
 struct InfillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +25,8 @@ struct InfillCommand: ParsableCommand {
     var language: String?
     @Flag(name: .customLong("no-heal"), help: "Do not heal hole edges that fall inside a word.") var noHeal = false
     @Flag(help: "Print the JSON result instead of the text.") var json = false
+    @Option(help: "Send the request to a running daemon (unix:PATH or tcp:HOST:PORT) instead of loading a model.")
+    var connect: String?
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
@@ -42,6 +46,13 @@ struct InfillCommand: ParsableCommand {
         guard let text = String(validating: input, as: UTF8.self) else { throw CLIError("input is not valid UTF-8") }
         let holes: HoleMarkers
         do { holes = try HoleMarkers.parse(text, name: marker) } catch { throw CLIError("\(error)") }
+        if let connect {
+            guard model == nil else {
+                throw CLIError("--connect and --model exclude each other: the daemon has its model")
+            }
+            try runConnected(to: connect, holes: holes)
+            return
+        }
         let e = try InfillEngine.load(modelDirectory: DefaultModel.resolve(model))
         let request = InfillRequest(
             segments: holes.segments, holeTokens: holes.sizes.map { $0 ?? span }, steps: steps, predictor: predictor,
@@ -64,6 +75,31 @@ struct InfillCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             FileHandle.standardOutput.write(Data(filled.utf8))
+        }
+    }
+
+    /// `--connect`: one `sedd/infill` to a running daemon. The protocol's `length` applies to every hole,
+    /// so holes of different sizes cannot go in one request.
+    private func runConnected(to address: String, holes: HoleMarkers) throws {
+        let sizes = Set(holes.sizes.map { $0 ?? span })
+        guard sizes.count == 1, let length = sizes.first else {
+            throw CLIError(
+                "--connect: the holes have different sizes (\(sizes.sorted().map(String.init).joined(separator: ", ")) "
+                    + "tokens), but sedd/infill takes one length for every hole; give them the same size")
+        }
+        var params = try InfillConnect.params(
+            holes: holes, length: length, steps: steps, sampler: sampler, seed: seed, candidates: n, stop: stop)
+        // The daemon's engine adds the language tag; send the editor's id, or the file's extension.
+        let languageID = language ?? file.flatMap { CodeLanguages.language(fileName: $0) }
+        if let languageID, case .object(var fields) = params {
+            fields["languageId"] = .string(languageID)
+            params = .object(fields)
+        }
+        let result = try InfillConnect.run(address: address, params: params)
+        if json {
+            print(JSONWriter.string(result))
+        } else {
+            FileHandle.standardOutput.write(Data(try InfillConnect.filledText(result).utf8))
         }
     }
 }

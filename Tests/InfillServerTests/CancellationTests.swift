@@ -73,6 +73,21 @@ final class CancellationTests: XCTestCase {
         XCTAssertEqual(harness.exitCodes, [])
     }
 
+    func testExitOnStdioAnswersInFlightRequestsBeforeExiting() {
+        harness.backend.hold()
+        let client = harness.client(kind: .stdio)
+        client.initialize()
+        send(client, id: "7")
+        waitUntilRunning()
+        send(client, id: "8")
+        client.send(#"{"jsonrpc":"2.0","id":9,"method":"shutdown"}"#)
+        client.send(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        XCTAssertTrue(harness.mailbox.pump { client.closed })
+        XCTAssertEqual(client.response(id: 7)?.errorCode, -32800, "the running job is answered, not dropped")
+        XCTAssertEqual(client.response(id: 8)?.errorCode, -32800, "the queued job is answered, not dropped")
+        XCTAssertEqual(harness.exitCodes, [0])
+    }
+
     func testServerShutdownCancelsEverythingAnswersThenCompletes() {
         harness.backend.hold()
         let first = harness.client(kind: .unix)
