@@ -145,6 +145,14 @@ public final class InfillScheduler: @unchecked Sendable {
     }
 
     /// A consistent snapshot of counts, queue depth and latencies.
+    /// True when a new job would be refused for a full queue. The server holds back a stdio client's
+    /// next messages while this is true, so a piped file of requests loses none of them.
+    public var isQueueFull: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count >= configuration.maxQueue
+    }
+
     public func statistics() -> SchedulerStatistics {
         condition.lock()
         defer { condition.unlock() }

@@ -74,6 +74,7 @@ public final class InfillServer {
 
     func jobFinished() {
         pendingJobs -= 1
+        for connectionID in connections.keys.sorted() { connections[connectionID]?.queueHasRoom() }
         completeShutdownIfIdle()
     }
 

@@ -33,6 +33,13 @@ public final class ServerConnection {
     /// Set by end of input: close (and for stdio, exit) once everything in flight is answered.
     private var drainingExitCode: Int32?
     private var isDraining = false
+    /// stdio only: messages read while the scheduler's queue was full, handled in order once it has
+    /// room (a shell pipe or a file on stdin sends everything at once; none of it may be refused).
+    private var held: [FramerEvent] = []
+    private var inputEndedWhileHeld = false
+    /// Set by the composition root: stop and restart reading the transport while messages are held.
+    public var pauseInput: (() -> Void)?
+    public var resumeInput: (() -> Void)?
 
     init(
         id: Int, kind: ConnectionKind, requiresAuth: Bool, server: InfillServer, send: @escaping ([UInt8]) -> Void,
@@ -60,7 +67,16 @@ public final class ServerConnection {
     public func endOfInput() {
         guard !isClosed, !isDraining else { return }
         handle(framer.finish())
-        guard !isClosed else { return }
+        if !held.isEmpty {
+            inputEndedWhileHeld = true
+            return
+        }
+        finishInput()
+    }
+
+    /// The input is over and everything read was handled: drain (stdio) or cancel (socket), then close.
+    private func finishInput() {
+        guard !isClosed, !isDraining else { return }
         isDraining = true
         if kind == .stdio {
             drainingExitCode = 0
@@ -73,8 +89,19 @@ public final class ServerConnection {
     // MARK: - Incoming
 
     private func handle(_ events: [FramerEvent]) {
-        for event in events {
+        if !held.isEmpty {
+            held += events
+            return
+        }
+        var pending = events[...]
+        while let event = pending.first {
             if isClosed || isDraining { return }
+            if kind == .stdio, case .message = event, server.scheduler.isQueueFull {
+                held = Array(pending)
+                pauseInput?()
+                return
+            }
+            pending = pending.dropFirst()
             switch event {
             case .message(let body):
                 handleBody(body)
@@ -82,6 +109,21 @@ public final class ServerConnection {
                 server.log(.warning, "connection \(id): framing error, answered with ParseError")
                 sendMessage(Response(id: nil, error: ErrorMapping.responseError(for: error)).json)
                 if fatal || !isAuthenticatedOrExempt { close() }
+            }
+        }
+    }
+
+    /// Called when a job finished anywhere: handles held messages while the queue has room.
+    func queueHasRoom() {
+        guard !held.isEmpty, !isClosed else { return }
+        let events = held
+        held = []
+        handle(events)
+        if held.isEmpty {
+            resumeInput?()
+            if inputEndedWhileHeld {
+                inputEndedWhileHeld = false
+                finishInput()
             }
         }
     }

@@ -14,7 +14,7 @@ struct Sedd: ParsableCommand {
         subcommands: [
             ParityCommand.self, InitCommand.self, InspectCommand.self, TokenizerCommand.self, SampleCommand.self,
             InfillCommand.self, ServeCommand.self, BenchCommand.self,
-            TrainCommand.self, EvalCommand.self, CorpusCommand.self,
+            TrainCommand.self, EvalCommand.self, CorpusCommand.self, ConvertCommand.self,
 
         ])
 

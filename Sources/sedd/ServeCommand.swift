@@ -78,6 +78,8 @@ struct ServeCommand: ParsableCommand {
                 send: { [weak lc] in lc?.write($0) }, close: { [weak lc] in lc?.close() })
             lc.onData = { sc.receive($0) }
             lc.onEnd = { sc.endOfInput() }
+            sc.pauseInput = { [weak lc] in lc?.pauseReading() }
+            sc.resumeInput = { [weak lc] in lc?.resumeReading() }
         }
 
         var exitCode: Int32 = 0

@@ -176,7 +176,7 @@ final class InfillRequestTests: XCTestCase {
         let harness = ServerHarness(maxQueue: 1)
         defer { harness.stop() }
         harness.backend.hold()
-        let client = harness.client()
+        let client = harness.client(kind: .unix)
         client.send(#"{"jsonrpc":"2.0","id":1,"method":"sedd/infill","params":{"prefix":"a"}}"#)
         XCTAssertEqual(harness.backend.started.wait(timeout: .now() + 30), .success)
         client.send(#"{"jsonrpc":"2.0","id":2,"method":"sedd/infill","params":{"prefix":"a"}}"#)
@@ -185,6 +185,29 @@ final class InfillRequestTests: XCTestCase {
         XCTAssertTrue(client.response(id: 3)?.errorMessage?.contains("--max-queue") ?? false)
         harness.backend.release()
         XCTAssertTrue(harness.mailbox.pump { client.responses.count == 3 })
+    }
+
+    func testStdioHoldsMessagesWhileTheQueueIsFullAndLosesNone() throws {
+        let harness = ServerHarness(maxQueue: 1)
+        defer { harness.stop() }
+        harness.backend.hold()
+        let client = harness.client(kind: .stdio)
+        var paused = 0, resumed = 0
+        client.connection.pauseInput = { paused += 1 }
+        client.connection.resumeInput = { resumed += 1 }
+        client.send(#"{"jsonrpc":"2.0","id":1,"method":"sedd/infill","params":{"prefix":"a"}}"#)
+        XCTAssertEqual(harness.backend.started.wait(timeout: .now() + 30), .success)
+        // One chunk with five requests and the end of input, as `sedd serve < requests.jsonl` delivers it.
+        let lines = (2...6).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"sedd/infill","params":{"prefix":"a"}}"# }
+        client.sendRaw(Array((lines.joined(separator: "\n") + "\n").utf8))
+        client.connection.endOfInput()
+        XCTAssertEqual(paused, 1)
+        XCTAssertTrue(client.responses.isEmpty, "nothing may be refused while the queue is full")
+        harness.backend.release()
+        XCTAssertTrue(harness.mailbox.pump { client.responses.count == 6 })
+        for id in 1...6 { XCTAssertNotNil(client.response(id: .int(id))?["result"], "request \(id) was not served") }
+        XCTAssertGreaterThanOrEqual(resumed, 1)
+        XCTAssertTrue(harness.mailbox.pump { harness.exitCodes == [0] }, "stdin's end exits 0 once all are answered")
     }
 
     func testLogsAtInfoNeverContainDocumentText() {
