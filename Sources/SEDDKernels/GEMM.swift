@@ -15,6 +15,16 @@ import COpenBLAS
 public enum GEMM {
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 
+    /// Runs `body` with OpenBLAS on one thread when `parallel` (the caller spreads independent
+    /// products over the engine's threads itself, each calling the library from its own thread), then
+    /// restores the engine's thread count.
+    public static func withSingleThreadedCalls(parallel: Bool, _ body: () -> Void) {
+        guard parallel else { return body() }
+        openblas_set_num_threads(1)
+        body()
+        openblas_set_num_threads(Int32(Parallel.threadCount))
+    }
+
     /// The kernel family OpenBLAS chose at load time ("SkylakeX", "Haswell", "Prescott", ...).
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
