@@ -47,7 +47,9 @@ extension AttentionBF16 {
     /// Backward of `forward` with bf16 products: dqkv [B, L, 3, nh, d] (fp32, overwritten; q and k
     /// still rotated, as `Attention.backward` leaves them) from dOut [B, L, nh*d], the forward's bf16
     /// heads (q scaled by 1/sqrt(d)) and its fp32 probabilities. Scratch: `dOutScratch` [B, nh, L, d]
-    /// bf16, `pScratch` [nh, L, L] bf16, `dScoresScratch` [nh, L, L] bf16, `dPScratch` [nh, L, L] fp32.
+    /// bf16, `pScratch` [nh, L, L] bf16, `dScoresScratch` [nh, L, L] bf16, `dPScratch` [nh, L, L] fp32,
+    /// `headGradients` [3, nh, L, d] fp32 (oneDNN's AMX kernel wants dense outputs; they are scattered
+    /// into dqkv afterwards).
     ///
     /// With s = 1/sqrt(d) and q' = s q (the saved head): dV = P^T dO, dP = dO V^T,
     /// dS = P * (dP - rowsum(dP * P)), dQ = s dS K, dK = s dS^T Q = dS^T q'.
@@ -56,7 +58,7 @@ extension AttentionBF16 {
         probs: UnsafePointer<Float>, dqkv: UnsafeMutablePointer<Float>,
         dOutScratch: UnsafeMutablePointer<UInt16>, pScratch: UnsafeMutablePointer<UInt16>,
         dScoresScratch: UnsafeMutablePointer<UInt16>, dPScratch: UnsafeMutablePointer<Float>,
-        B: Int, L: Int, heads: Int, headDim d: Int
+        headGradients: UnsafeMutablePointer<Float>, B: Int, L: Int, heads: Int, headDim d: Int
     ) {
         let H = heads * d
         let scale = 1 / Float(d).squareRoot()
@@ -72,19 +74,23 @@ extension AttentionBF16 {
         let headMajor = MatmulOperand(.bf16, rowStride: d, batchStride: L * d)
         let headMajorT = MatmulOperand(.bf16, rowStride: 1, colStride: d, batchStride: L * d)
         let square = MatmulOperand(.bf16, rowStride: L, batchStride: L * L)
-        let squareT = MatmulOperand(.bf16, rowStride: 1, colStride: L, batchStride: L * L)
-        let intoQKV = MatmulOperand(.f32, rowStride: 3 * H, batchStride: d)
+        let dense = MatmulOperand(.f32, rowStride: d, batchStride: L * d)
         let dP = MatmulDescription(batch: heads, M: L, N: L, K: d, a: headMajor, b: headMajorT, c: MatmulOperand(.f32, rowStride: L, batchStride: L * L))
-        let dV = MatmulDescription(batch: heads, M: L, N: d, K: L, a: squareT, b: headMajor, c: intoQKV)
-        let dQ = MatmulDescription(batch: heads, M: L, N: d, K: L, a: square, b: headMajor, c: intoQKV, scale: scale)
-        let dK = MatmulDescription(batch: heads, M: L, N: d, K: L, a: squareT, b: headMajor, c: intoQKV)
+        let dQ = MatmulDescription(batch: heads, M: L, N: d, K: L, a: square, b: headMajor, c: dense, scale: scale)
+        // Products with a transposed left operand go head by head in 2D: oneDNN 2.6 runs a batched
+        // transposed A on its generic gemm, a 2D one on AMX.
+        let transposedLeft = MatmulDescription(
+            M: L, N: d, K: L, a: MatmulOperand(.bf16, rowStride: 1, colStride: L), b: MatmulOperand(.bf16, rowStride: d),
+            c: MatmulOperand(.f32, rowStride: d))
         for b in 0..<B {
             let off = b * heads * L * d
             let p = probs + b * heads * L * L
-            let out = dqkv + b * L * 3 * H
+            let gq = headGradients, gk = gq + heads * L * d, gv = gk + heads * L * d
             BFloat16.convert(p, to: pScratch, count: heads * L * L)
             DNNLMatmul.run(dP, a: dOutScratch + off, b: v + off, c: dPScratch)
-            DNNLMatmul.run(dV, a: pScratch, b: dOutScratch + off, c: out + 2 * H)
+            for h in 0..<heads {
+                DNNLMatmul.run(transposedLeft, a: pScratch + h * L * L, b: dOutScratch + off + h * L * d, c: gv + h * L * d)
+            }
             Parallel.forRange(heads * L, grain: 16) { rows in
                 for r in rows {
                     let pr = p + r * L, dr = dPScratch + r * L
@@ -93,8 +99,21 @@ extension AttentionBF16 {
                     BFloat16.convertRow(dr, to: dScoresScratch + r * L, count: L)
                 }
             }
-            DNNLMatmul.run(dQ, a: dScoresScratch, b: k + off, c: out)
-            DNNLMatmul.run(dK, a: dScoresScratch, b: q + off, c: out + H)
+            DNNLMatmul.run(dQ, a: dScoresScratch, b: k + off, c: gq)
+            for h in 0..<heads {
+                DNNLMatmul.run(transposedLeft, a: dScoresScratch + h * L * L, b: q + off + h * L * d, c: gk + h * L * d)
+            }
+            // Head-major [3, nh, L, d] into the packed rows [L, 3, nh, d] of sequence b.
+            let out = dqkv + b * L * 3 * H
+            Parallel.forRange(L, grain: 16) { rows in
+                for l in rows {
+                    for slot in 0..<3 {
+                        for h in 0..<heads {
+                            (out + l * 3 * H + slot * H + h * d).update(from: headGradients + ((slot * heads + h) * L + l) * d, count: d)
+                        }
+                    }
+                }
+            }
         }
     }
 }

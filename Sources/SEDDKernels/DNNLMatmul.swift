@@ -76,21 +76,25 @@ final class MatmulPrimitive {
     init(_ d: MatmulDescription) {
         guard let (engine, _) = OneDNN.context else { preconditionFailure("oneDNN has no CPU engine") }
         description = d
+        // Batched products are described in 4D with a leading 1: oneDNN 2.6's AMX kernel accepts a
+        // permuted 4D layout (acbd: heads interleaved in a row) but sends the same 3D one (bac) to a
+        // slower generic gemm.
         let batched = d.batch > 1
-        func shape(_ r: Int, _ c: Int) -> [Int] { batched ? [d.batch, r, c] : [r, c] }
-        func strides(_ o: MatmulOperand) -> [Int] {
-            batched ? [o.batchStride, o.rowStride, o.colStride] : [o.rowStride, o.colStride]
+        func shape(_ r: Int, _ c: Int) -> [Int] { batched ? [1, d.batch, r, c] : [r, c] }
+        func strides(_ o: MatmulOperand, _ r: Int, _ c: Int) -> [Int] {
+            let outer = max(o.batchStride * d.batch, o.rowStride * r, o.colStride * c)
+            return batched ? [outer, o.batchStride, o.rowStride, o.colStride] : [o.rowStride, o.colStride]
         }
-        var aMD = OneDNN.descriptor(dims: shape(d.M, d.K), strides: strides(d.a), type: d.a.dnnlType)
+        var aMD = OneDNN.descriptor(dims: shape(d.M, d.K), strides: strides(d.a, d.M, d.K), type: d.a.dnnlType)
         var bMD: dnnl_memory_desc_t
         if let b = d.b {
-            bMD = OneDNN.descriptor(dims: shape(d.K, d.N), strides: strides(b), type: b.dnnlType)
+            bMD = OneDNN.descriptor(dims: shape(d.K, d.N), strides: strides(b, d.K, d.N), type: b.dnnlType)
         } else {
             precondition(!batched, "packed weights are two-dimensional")
             bMD = PackedLayouts.descriptor(K: d.K, N: d.N)
         }
-        var cMD = OneDNN.descriptor(dims: shape(d.M, d.N), strides: strides(d.c), type: d.c.dnnlType)
-        var biasMD = OneDNN.descriptor(dims: batched ? [1, 1, d.N] : [1, d.N], strides: batched ? [d.N, d.N, 1] : [d.N, 1], type: dnnl_f32)
+        var cMD = OneDNN.descriptor(dims: shape(d.M, d.N), strides: strides(d.c, d.M, d.N), type: d.c.dnnlType)
+        var biasMD = OneDNN.descriptor(dims: batched ? [1, 1, 1, d.N] : [1, d.N], strides: batched ? [d.N, d.N, d.N, 1] : [d.N, 1], type: dnnl_f32)
 
         var op = dnnl_matmul_desc_t()
         let initStatus = d.bias

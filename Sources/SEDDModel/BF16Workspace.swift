@@ -35,6 +35,8 @@ public final class BF16Workspace {
     /// [B, nh, L, d] x 3 and [nh, L, L]: the attention backward's bf16 operands (training only).
     public let attentionGradient: ByteBuffer?
     public let attentionScoresGradient: ByteBuffer?
+    /// [3, nh, L, d] fp32: dq, dk, dv of one sequence, head-major (training only).
+    public let attentionHeadGradients: FloatBuffer?
 
     init(config c: SEDDConfig, batch B: Int, length L: Int, training: Bool) {
         let H = c.hiddenSize, rows = B * L
@@ -44,7 +46,8 @@ public final class BF16Workspace {
         headInput = ByteBuffer(byteCount: rows * H * 2)
         gradientScratch = training ? ByteBuffer(byteCount: rows * max(4 * H, c.vocabularySize) * 2) : nil
         attentionGradient = training ? ByteBuffer(byteCount: rows * H * 2) : nil
-        attentionScoresGradient = training ? ByteBuffer(byteCount: 2 * c.heads * L * L * 2) : nil
+        attentionScoresGradient = training ? ByteBuffer(byteCount: c.heads * L * L * 2) : nil
+        attentionHeadGradients = training ? FloatBuffer(count: 3 * L * H) : nil
     }
 
     /// Bytes this adds to a workspace of the shape (for memory estimates).
@@ -52,7 +55,7 @@ public final class BF16Workspace {
         let H = c.hiddenSize, rows = B * L
         let perBlock = rows * H * 2 * 10
         let common = c.heads * L * L * 6 + rows * H * 2
-        let grads = training ? rows * max(4 * H, c.vocabularySize) * 2 + rows * H * 2 + 4 * c.heads * L * L : 0
+        let grads = training ? rows * max(4 * H, c.vocabularySize) * 2 + rows * H * 2 + 2 * c.heads * L * L + 12 * L * H : 0
         return perBlock * (training ? c.blocks : 1) + common + grads
     }
 }

@@ -170,7 +170,7 @@ extension SEDDNetwork {
                 dOut: bw.dAttention.pointer, q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, probs: a.probs!.pointer,
                 dqkv: bw.dQKV.pointer, dOutScratch: bf.attentionGradient!.bf16, pScratch: ws.bf16!.probs.bf16,
                 dScoresScratch: bf.attentionScoresGradient!.bf16, dPScratch: bf.scores.pointer,
-                B: B, L: L, heads: nh, headDim: d)
+                headGradients: bf.attentionHeadGradients!.pointer, B: B, L: L, heads: nh, headDim: d)
         } else {
             Attention.backward(
                 dOut: bw.dAttention.pointer, qkv: a.qkv.pointer, probs: a.probs!.pointer, dqkv: bw.dQKV.pointer,

@@ -58,13 +58,13 @@ public final class SEDDNetwork {
         let V = c.vocabularySize
         let p = parameters
         ws.dropoutApplied = dropout != nil && ws.training
-        let weights16 = precision == .bf16 ? preparedBF16Weights(refresh: ws.training) : nil
+        let weights16 = precision == .bf16 ? PhaseTimer.time(.weightRefresh) { preparedBF16Weights(refresh: ws.training) } : nil
         if weights16 != nil && ws.bf16 == nil {
             ws.bf16 = BF16Workspace(config: c, batch: B, length: L, training: ws.training)
         }
 
         // 1. Token embedding.
-        Embedding.forward(ids: ws.ids.pointer, table: p.pointer("vocab_embed.embedding"), out: ws.xFinal.pointer, count: B * L, H: H)
+        PhaseTimer.time(.embedding) { Embedding.forward(ids: ws.ids.pointer, table: p.pointer("vocab_embed.embedding"), out: ws.xFinal.pointer, count: B * L, H: H) }
 
         // 2. Sigma embedding: frequencies, Linear, SiLU, Linear, and the extra SiLU of SEDD.forward.
         Embedding.sigmaFrequencies(sigma: ws.sigma.pointer, out: ws.sigmaFreq.pointer, B: B)
@@ -86,7 +86,7 @@ public final class SEDDNetwork {
 
         // 4. Final layer on the head rows only.
         let fm = ws.finalMod.pointer
-        Linear.forward(x: ws.cond.pointer, weight: p.pointer("output_layer.adaLN_modulation.weight"), bias: p.pointer("output_layer.adaLN_modulation.bias"), y: fm, M: B, K: C, N: 2 * H)
+        PhaseTimer.time(.adaLN) { Linear.forward(x: ws.cond.pointer, weight: p.pointer("output_layer.adaLN_modulation.weight"), bias: p.pointer("output_layer.adaLN_modulation.bias"), y: fm, M: B, K: C, N: 2 * H) }
         if ws.training {
             if ws.headOnMaskedPositionsOnly, let mask = c.maskID { ws.selectHeadRows(withToken: mask) } else { ws.setHeadRows(nil) }
         }
@@ -94,6 +94,7 @@ public final class SEDDNetwork {
         let lnfWeight = p.pointer("output_layer.norm_final.weight")
         // Training keeps the statistics for the backward pass (at each row's own position).
         let mean = ws.training ? ws.lnfMean.pointer : nil, rstd = ws.training ? ws.lnfRstd.pointer : nil
+        let headNormMark = PhaseTimer.start()
         if let weights16 {
             let input = ws.bf16!.headInput.bf16
             if rows == B * L {
@@ -101,20 +102,24 @@ public final class SEDDNetwork {
             } else {
                 LayerNorm.forwardModulatedRowsBF16(x: ws.xFinal.pointer, rows: ws.headRows.pointer, rowCount: rows, L: L, weight: lnfWeight, shift: fm, scale: fm + H, modStride: 2 * H, out: input, mean: mean, rstd: rstd, H: H)
             }
-            LinearBF16.forward(x: input, weights: weights16.head, bias: p.pointer("output_layer.linear.bias"), y: .f32(ws.logits.pointer), M: roundedHeadRows(rows, capacity: B * L))
+            PhaseTimer.stop(.headNorm, headNormMark)
+            PhaseTimer.time(.head) { LinearBF16.forward(x: input, weights: weights16.head, bias: p.pointer("output_layer.linear.bias"), y: .f32(ws.logits.pointer), M: roundedHeadRows(rows, capacity: B * L)) }
         } else {
             if rows == B * L {
                 LayerNorm.forwardModulated(x: ws.xFinal.pointer, weight: lnfWeight, shift: fm, scale: fm + H, modStride: 2 * H, out: ws.hFinal.pointer, mean: ws.lnfMean.pointer, rstd: ws.lnfRstd.pointer, B: B, L: L, H: H)
             } else {
                 LayerNorm.forwardModulatedRows(x: ws.xFinal.pointer, rows: ws.headRows.pointer, rowCount: rows, L: L, weight: lnfWeight, shift: fm, scale: fm + H, modStride: 2 * H, out: ws.hFinal.pointer, H: H, mean: mean, rstd: rstd)
             }
-            Linear.forward(x: ws.hFinal.pointer, weight: p.pointer("output_layer.linear.weight"), bias: p.pointer("output_layer.linear.bias"), y: ws.logits.pointer, M: rows, K: H, N: V)
+            PhaseTimer.stop(.headNorm, headNormMark)
+            PhaseTimer.time(.head) { Linear.forward(x: ws.hFinal.pointer, weight: p.pointer("output_layer.linear.weight"), bias: p.pointer("output_layer.linear.bias"), y: ws.logits.pointer, M: rows, K: H, N: V) }
         }
 
         // 5-6. scale_by_sigma, then the scatter that zeroes each position's own token.
         let logits = ws.logits.pointer, ids = ws.ids.pointer, headRows = ws.headRows.pointer, sigma = ws.sigma.pointer
         let shiftConst = Float(Foundation.log(Double(V - 1)))
         let scale = c.scaleBySigma
+        let scatterMark = PhaseTimer.start()
+        defer { PhaseTimer.stop(.scaleAndScatter, scatterMark) }
         Parallel.forRange(rows, grain: 8) { range in
             for row in range {
                 let r = Int(headRows[row])
@@ -137,25 +142,25 @@ public final class SEDDNetwork {
         let mod = a.mod.pointer
 
         if ws.training { a.xIn.pointer.update(from: x, count: n) }
-        Linear.forward(x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), bias: p.pointer(pre + "adaLN_modulation.bias"), y: mod, M: B, K: C, N: 6 * H)
+        PhaseTimer.time(.adaLN) { Linear.forward(x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), bias: p.pointer(pre + "adaLN_modulation.bias"), y: mod, M: B, K: C, N: 6 * H) }
 
         // Attention branch.
-        LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a.h1.pointer, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H)
-        Linear.forward(x: a.h1.pointer, weight: p.pointer(pre + "attn_qkv.weight"), bias: nil, y: a.qkv.pointer, M: B * L, K: H, N: 3 * H)
-        rotary.apply(a.qkv.pointer, B: B, L: L, heads: nh)
-        Attention.forward(qkv: a.qkv.pointer, out: a.attn.pointer, probs: a.probs?.pointer, scratch: ws.attnScratch.pointer, scratchSlots: ws.attnScratchSlots, B: B, L: L, heads: nh, headDim: d)
-        Linear.forward(x: a.attn.pointer, weight: p.pointer(pre + "attn_out.weight"), bias: nil, y: a.attnProj.pointer, M: B * L, K: H, N: H)
+        PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a.h1.pointer, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H) }
+        PhaseTimer.time(.qkv) { Linear.forward(x: a.h1.pointer, weight: p.pointer(pre + "attn_qkv.weight"), bias: nil, y: a.qkv.pointer, M: B * L, K: H, N: 3 * H) }
+        PhaseTimer.time(.rotary) { rotary.apply(a.qkv.pointer, B: B, L: L, heads: nh) }
+        PhaseTimer.time(.attention) { Attention.forward(qkv: a.qkv.pointer, out: a.attn.pointer, probs: a.probs?.pointer, scratch: ws.attnScratch.pointer, scratchSlots: ws.attnScratchSlots, B: B, L: L, heads: nh, headDim: d) }
+        PhaseTimer.time(.attnOut) { Linear.forward(x: a.attn.pointer, weight: p.pointer(pre + "attn_out.weight"), bias: nil, y: a.attnProj.pointer, M: B * L, K: H, N: H) }
         if let dropout, let mask = a.dropMask1 { Dropout.apply(a.attnProj.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
-        GatedResidual.forward(x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, B: B, L: L, H: H)
+        PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, B: B, L: L, H: H) }
         if ws.training { a.xMid.pointer.update(from: x, count: n) }
 
         // MLP branch.
-        LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H, out: a.h2.pointer, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, B: B, L: L, H: H)
-        Linear.forward(x: a.h2.pointer, weight: p.pointer(pre + "mlp.0.weight"), bias: p.pointer(pre + "mlp.0.bias"), y: a.mlpPre.pointer, M: B * L, K: H, N: 4 * H)
-        Activation.geluForward(a.mlpPre.pointer, a.mlpAct.pointer, 4 * n)
-        Linear.forward(x: a.mlpAct.pointer, weight: p.pointer(pre + "mlp.2.weight"), bias: p.pointer(pre + "mlp.2.bias"), y: a.mlpOut.pointer, M: B * L, K: 4 * H, N: H)
+        PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H, out: a.h2.pointer, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, B: B, L: L, H: H) }
+        PhaseTimer.time(.mlpIn) { Linear.forward(x: a.h2.pointer, weight: p.pointer(pre + "mlp.0.weight"), bias: p.pointer(pre + "mlp.0.bias"), y: a.mlpPre.pointer, M: B * L, K: H, N: 4 * H) }
+        PhaseTimer.time(.gelu) { Activation.geluForward(a.mlpPre.pointer, a.mlpAct.pointer, 4 * n) }
+        PhaseTimer.time(.mlpOut) { Linear.forward(x: a.mlpAct.pointer, weight: p.pointer(pre + "mlp.2.weight"), bias: p.pointer(pre + "mlp.2.bias"), y: a.mlpOut.pointer, M: B * L, K: 4 * H, N: H) }
         if let dropout, let mask = a.dropMask2 { Dropout.apply(a.mlpOut.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
-        GatedResidual.forward(x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, B: B, L: L, H: H)
+        PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, B: B, L: L, H: H) }
     }
 }
 
@@ -176,31 +181,33 @@ extension SEDDNetwork {
         let shared = ws.bf16!
 
         if ws.training { a.xIn.pointer.update(from: x, count: n) }
-        Linear.forward(x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), bias: p.pointer(pre + "adaLN_modulation.bias"), y: mod, M: B, K: C, N: 6 * H)
+        PhaseTimer.time(.adaLN) { Linear.forward(x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), bias: p.pointer(pre + "adaLN_modulation.bias"), y: mod, M: B, K: C, N: 6 * H) }
 
         // Attention branch.
-        LayerNorm.forwardModulatedBF16(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a16.h1.bf16, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H)
-        LinearBF16.forward(x: a16.h1.bf16, weights: w.qkv, bias: nil, y: .f32(a.qkv.pointer), M: rows)
-        rotary.applySplitBF16(a.qkv.pointer, B: B, L: L, heads: nh, qScale: 1 / Float(d).squareRoot(), q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16)
-        AttentionBF16.forward(
-            q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, probs: a.probs?.pointer,
-            scores: shared.scores.pointer, p: shared.probs.bf16, B: B, L: L, heads: nh, headDim: d)
-        LinearBF16.forward(x: a16.attn.bf16, weights: w.attnOut, bias: nil, y: .f32(a.attnProj.pointer), M: rows)
+        PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulatedBF16(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a16.h1.bf16, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H) }
+        PhaseTimer.time(.qkv) { LinearBF16.forward(x: a16.h1.bf16, weights: w.qkv, bias: nil, y: .f32(a.qkv.pointer), M: rows) }
+        PhaseTimer.time(.rotary) { rotary.applySplitBF16(a.qkv.pointer, B: B, L: L, heads: nh, qScale: 1 / Float(d).squareRoot(), q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16) }
+        PhaseTimer.time(.attention) {
+            AttentionBF16.forward(
+                q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, probs: a.probs?.pointer,
+                scores: shared.scores.pointer, p: shared.probs.bf16, B: B, L: L, heads: nh, headDim: d)
+        }
+        PhaseTimer.time(.attnOut) { LinearBF16.forward(x: a16.attn.bf16, weights: w.attnOut, bias: nil, y: .f32(a.attnProj.pointer), M: rows) }
         if let dropout, let mask = a.dropMask1 { Dropout.apply(a.attnProj.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
-        GatedResidual.forward(x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, B: B, L: L, H: H)
+        PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, B: B, L: L, H: H) }
         if ws.training { a.xMid.pointer.update(from: x, count: n) }
 
         // MLP branch. Inference fuses bias and GELU into the product and writes bf16 directly.
-        LayerNorm.forwardModulatedBF16(x: x, weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H, out: a16.h2.bf16, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, B: B, L: L, H: H)
+        PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulatedBF16(x: x, weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H, out: a16.h2.bf16, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, B: B, L: L, H: H) }
         if ws.training {
-            LinearBF16.forward(x: a16.h2.bf16, weights: w.mlpIn, bias: p.pointer(pre + "mlp.0.bias"), y: .f32(a.mlpPre.pointer), M: rows)
-            Activation.geluForwardBF16(a.mlpPre.pointer, a16.mlpAct.bf16, 4 * n)
+            PhaseTimer.time(.mlpIn) { LinearBF16.forward(x: a16.h2.bf16, weights: w.mlpIn, bias: p.pointer(pre + "mlp.0.bias"), y: .f32(a.mlpPre.pointer), M: rows) }
+            PhaseTimer.time(.gelu) { Activation.geluForwardBF16(a.mlpPre.pointer, a16.mlpAct.bf16, 4 * n) }
         } else {
-            LinearBF16.forward(x: a16.h2.bf16, weights: w.mlpIn, bias: p.pointer(pre + "mlp.0.bias"), y: .bf16(a16.mlpAct.bf16), M: rows, gelu: true)
+            PhaseTimer.time(.mlpIn) { LinearBF16.forward(x: a16.h2.bf16, weights: w.mlpIn, bias: p.pointer(pre + "mlp.0.bias"), y: .bf16(a16.mlpAct.bf16), M: rows, gelu: true) }
         }
-        LinearBF16.forward(x: a16.mlpAct.bf16, weights: w.mlpOut, bias: p.pointer(pre + "mlp.2.bias"), y: .f32(a.mlpOut.pointer), M: rows)
+        PhaseTimer.time(.mlpOut) { LinearBF16.forward(x: a16.mlpAct.bf16, weights: w.mlpOut, bias: p.pointer(pre + "mlp.2.bias"), y: .f32(a.mlpOut.pointer), M: rows) }
         if let dropout, let mask = a.dropMask2 { Dropout.apply(a.mlpOut.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
-        GatedResidual.forward(x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, B: B, L: L, H: H)
+        PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, B: B, L: L, H: H) }
     }
 }
 

@@ -137,10 +137,11 @@ final class BF16KernelTests: XCTestCase {
             let d32 = FloatBuffer(count: B * L * 3 * H), d16 = FloatBuffer(count: B * L * 3 * H)
             Attention.backward(dOut: dOut.pointer, qkv: qkv.pointer, probs: probs32.pointer, dqkv: d32.pointer, scratch: scratch.pointer, B: B, L: L, heads: heads, headDim: d)
             let dO16 = ByteBuffer(byteCount: B * L * H * 2), dS16 = ByteBuffer(byteCount: heads * L * L * 2)
+            let headGradients = FloatBuffer(count: 3 * L * H)
             AttentionBF16.backward(
                 dOut: dOut.pointer, q: q.bf16, k: k.bf16, v: v.bf16, probs: probs16.pointer, dqkv: d16.pointer,
                 dOutScratch: dO16.bf16, pScratch: p.bf16, dScoresScratch: dS16.bf16, dPScratch: scores.pointer,
-                B: B, L: L, heads: heads, headDim: d)
+                headGradients: headGradients.pointer, B: B, L: L, heads: heads, headDim: d)
             let gScale = d32.array.map(abs).max()!
             for i in 0..<d32.count { XCTAssertEqual(d16[i], d32[i], accuracy: 0.03 * gScale, "backward at \(i)") }
         }
