@@ -39,7 +39,9 @@ public enum Activation {
 
     @inline(__always)
     static func gelu(_ v: SIMD16<Float>) -> SIMD16<Float> {
-        0.5 * v * (1 + FastMath.tanh(geluC * (v + geluA * v * v * v)))
+        typealias V = SIMD16<Float>
+        let u = V(repeating: geluC) * (v + V(repeating: geluA) * v * v * v)
+        return V(repeating: 0.5) * v * (V(repeating: 1) + FastMath.tanh(u))
     }
 
     /// The naive twin of `geluForward` (glibc tanhf, one value at a time): the test oracle.

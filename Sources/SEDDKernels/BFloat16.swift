@@ -18,9 +18,11 @@ public enum BFloat16 {
     /// Sixteen values at once, same rounding as `fromFloat`.
     @inline(__always)
     public static func round(_ v: SIMD16<Float>) -> SIMD16<UInt16> {
-        let bits = unsafeBitCast(v, to: SIMD16<UInt32>.self)
-        var r = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16
-        r.replace(with: 0x7FC0, where: (bits & 0x7FFF_FFFF) .> 0x7F80_0000)
+        typealias U = SIMD16<UInt32>
+        let bits = unsafeBitCast(v, to: U.self)
+        let sixteen = U(repeating: 16)
+        var r = (bits &+ U(repeating: 0x7FFF) &+ ((bits &>> sixteen) & U(repeating: 1))) &>> sixteen
+        r.replace(with: U(repeating: 0x7FC0), where: (bits & U(repeating: 0x7FFF_FFFF)) .> U(repeating: 0x7F80_0000))
         return SIMD16<UInt16>(truncatingIfNeeded: r)
     }
 
@@ -34,7 +36,7 @@ public enum BFloat16 {
     @inline(__always)
     public static func load(_ src: UnsafePointer<UInt16>) -> SIMD16<Float> {
         let h = UnsafeRawPointer(src).loadUnaligned(as: SIMD16<UInt16>.self)
-        return unsafeBitCast(SIMD16<UInt32>(truncatingIfNeeded: h) &<< 16, to: SIMD16<Float>.self)
+        return unsafeBitCast(SIMD16<UInt32>(truncatingIfNeeded: h) &<< SIMD16<UInt32>(repeating: 16), to: SIMD16<Float>.self)
     }
 
     /// dst[i] = bf16(src[i]) for i < count (one row; no threads).

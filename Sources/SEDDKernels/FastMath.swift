@@ -13,25 +13,30 @@
 public enum FastMath {
     @inline(__always)
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let lo = SIMD16<Float>(repeating: -87.33654), hi = SIMD16<Float>(repeating: 88.72283)
-        let v = x.clamped(lowerBound: lo, upperBound: hi)
+        // Explicit vector constants and pointwiseMin/Max: `clamped(lowerBound:upperBound:)` and
+        // scalar-broadcast operators compiled to per-lane code here, ten times slower.
+        typealias V = SIMD16<Float>
+        typealias I = SIMD16<Int32>
+        let v = pointwiseMin(pointwiseMax(x, V(repeating: -87.336_54)), V(repeating: 88.722_83))
         // n = round(v / ln 2) by the 1.5 * 2^23 trick: its low mantissa bits are n as an integer.
-        let magic = SIMD16<Float>(repeating: 12_582_912)
-        let t = v * 1.442_695_04 + magic
+        let magic = V(repeating: 12_582_912)
+        let t = magic.addingProduct(v, V(repeating: 1.442_695_04))
         let n = t - magic
-        let r = v - n * 0.693_359_375 + n * 2.121_944_4e-4
-        var p = SIMD16<Float>(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_95e-3
-        p = p * r + 8.333_451_9e-3
-        p = p * r + 4.166_579_59e-2
-        p = p * r + 1.666_666_55e-1
-        p = p * r + 5.000_000_12e-1
-        let e = p * (r * r) + r + 1
-        let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        // Fused multiply-adds (Swift never contracts a * b + c on its own).
+        let r = v.addingProduct(n, V(repeating: -0.693_359_375)).addingProduct(n, V(repeating: 2.121_944_4e-4))
+        var p = V(repeating: 1.987_569_15e-4)
+        p = V(repeating: 1.398_199_95e-3).addingProduct(p, r)
+        p = V(repeating: 8.333_451_9e-3).addingProduct(p, r)
+        p = V(repeating: 4.166_579_59e-2).addingProduct(p, r)
+        p = V(repeating: 1.666_666_55e-1).addingProduct(p, r)
+        p = V(repeating: 5.000_000_12e-1).addingProduct(p, r)
+        let e = (r + V(repeating: 1)).addingProduct(p, r * r)
+        let ni = unsafeBitCast(t, to: I.self) &- I(repeating: 0x4B40_0000)
         // 2^n split in two factors so n = -126..128 stays representable (n + 127 would overflow at 128).
-        let half = ni &>> 1
-        let s1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD16<Float>.self)
-        let s2 = unsafeBitCast((ni &- half &+ 127) &<< 23, to: SIMD16<Float>.self)
+        let half = ni &>> I(repeating: 1)
+        let bias = I(repeating: 127), shift = I(repeating: 23)
+        let s1 = unsafeBitCast((half &+ bias) &<< shift, to: V.self)
+        let s2 = unsafeBitCast((ni &- half &+ bias) &<< shift, to: V.self)
         return e * s1 * s2
     }
 
@@ -41,7 +46,10 @@ public enum FastMath {
 
     /// tanh(u) = 1 - 2 / (1 + e^{2u}): one exp, exact limits (+-1) at large |u|.
     @inline(__always)
-    public static func tanh(_ u: SIMD16<Float>) -> SIMD16<Float> { 1 - 2 / (1 + exp(2 * u)) }
+    public static func tanh(_ u: SIMD16<Float>) -> SIMD16<Float> {
+        let one = SIMD16<Float>(repeating: 1)
+        return one - SIMD16<Float>(repeating: 2) / (one + exp(u + u))
+    }
 
     /// Loads up to 16 values (`count` < 16 fills the rest with `fill`).
     @inline(__always)

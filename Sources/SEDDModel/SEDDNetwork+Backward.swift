@@ -225,10 +225,12 @@ extension SEDDNetwork {
 /// op; the absolute error in tanh stays near 1e-7, which is what (1 + tanh) keeps in fp32 anyway.
 private func geluBackwardFast(_ x: UnsafePointer<Float>, _ dy: UnsafeMutablePointer<Float>, _ n: Int) {
     let c: Float = 0.7978845608028654, a: Float = 0.044715
-    @inline(__always) func derivative(_ v: SIMD16<Float>) -> SIMD16<Float> {
-        let t = FastMath.tanh(c * (v + a * v * v * v))
-        let du = c * (1 + 3 * a * v * v)
-        return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du
+    typealias V = SIMD16<Float>
+    let cv = V(repeating: c), av = V(repeating: a), one = V(repeating: 1), half = V(repeating: 0.5), three = V(repeating: 3)
+    @inline(__always) func derivative(_ v: V) -> V {
+        let t = FastMath.tanh(cv * (v + av * v * v * v))
+        let du = cv * (one + three * av * v * v)
+        return half * (one + t) + half * v * (one - t * t) * du
     }
     Parallel.forRange((n + 4095) / 4096, grain: 1) { blocks in
         let start = blocks.lowerBound * 4096, end = min(n, blocks.upperBound * 4096)
