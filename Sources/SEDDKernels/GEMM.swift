@@ -61,6 +61,12 @@ public enum GEMM {
         }
     }
 
+    /// Environment for OpenBLAS's idle threads, read when the library loads: they spin for 2^n cycles
+    /// after each product before sleeping, 2^28 (~0.1 s) by default. 2^20 (~0.4 ms) still bridges
+    /// back-to-back products but stops them from holding a core between requests, or from competing
+    /// with the engine's own threads during the kernels between products.
+    public static let recommendedEnvironment: [(name: String, value: String)] = [("OPENBLAS_THREAD_TIMEOUT", "20")]
+
     /// The `OPENBLAS_CORETYPE` this processor should use, from its CPU flags, or nil when the
     /// library's own detection is fine (or the flags cannot be read).
     public static func recommendedCoreType(cpuinfo: String? = readCPUInfo()) -> String? {
