@@ -27,11 +27,13 @@ public enum AttentionBF16 {
         for b in 0..<B {
             let off = b * heads * L * d
             let s = probs.map { $0 + b * heads * L * L } ?? scores
-            DNNLMatmul.run(qk, a: q + off, b: k + off, c: s)
-            Parallel.forRange(heads * L, grain: 16) { rows in
-                for r in rows { softmaxRowBF16(s + r * L, L, out: p + r * L) }
+            PhaseTimer.time(.attentionScores) { DNNLMatmul.run(qk, a: q + off, b: k + off, c: s) }
+            PhaseTimer.time(.softmax) {
+                Parallel.forRange(heads * L, grain: 16) { rows in
+                    for r in rows { softmaxRowBF16(s + r * L, L, out: p + r * L) }
+                }
             }
-            DNNLMatmul.run(pv, a: p, b: v + off, c: out + b * L * H)
+            PhaseTimer.time(.attentionValues) { DNNLMatmul.run(pv, a: p, b: v + off, c: out + b * L * H) }
         }
     }
 

@@ -6,6 +6,8 @@ public enum PhaseTimer {
     public enum Phase: Int, CaseIterable, Sendable {
         case embedding, adaLN, layerNorm, qkv, rotary, attention, attnOut, residual, mlpIn, gelu, mlpOut
         case headNorm, head, scaleAndScatter, weightRefresh
+        /// Inside `attention` (bf16 path): the q k^T product, the softmax, the P v product.
+        case attentionScores, softmax, attentionValues
     }
 
     nonisolated(unsafe) public static var enabled = false

@@ -51,7 +51,9 @@ public enum VectorMath {
         var acc = SIMD16<Float>(repeating: -.infinity)
         var i = 0
         while i + 16 <= n {
-            acc = pointwiseMax(acc, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self))
+            // A masked replace: `pointwiseMax` compiles to per-lane code here (40x slower).
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            acc.replace(with: v, where: v .> acc)
             i += 16
         }
         var m = acc.max()
