@@ -68,3 +68,29 @@ public enum FastMath {
         for i in 0..<count { p[i] = v[i] }
     }
 }
+
+extension FastMath {
+    /// y[i] = exp(x[i]) for i < count (`y` may alias `x`).
+    public static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let v = exp(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self))
+            UnsafeMutableRawPointer(y + i).storeBytes(of: v, as: SIMD16<Float>.self)
+            i += 16
+        }
+        if i < count { storePartial(exp(loadPartial(x + i, count - i, fill: 0)), y + i, count - i) }
+    }
+
+    /// Sum of exp(x[i]) for i < count: each 16-wide chunk is summed in Float, the chunks in Double
+    /// (the score entropy sums the whole vocabulary).
+    public static func sumOfExp(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        var total = 0.0
+        var i = 0
+        while i + 16 <= count {
+            total += Double(exp(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)).sum())
+            i += 16
+        }
+        while i < count { total += Double(exp(x[i])); i += 1 }
+        return total
+    }
+}

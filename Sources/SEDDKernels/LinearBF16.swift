@@ -7,23 +7,28 @@
 public enum LinearBF16 {
     public enum Output { case f32(UnsafeMutablePointer<Float>), bf16(UnsafeMutablePointer<UInt16>) }
 
-    /// y[M, N] = x[M, K] W^T (+ bias) (then GELU if `gelu`).
+    /// y[M, N] = x[M, K] W^T (+ bias) (then GELU if `gelu`). `packed` reads the blocked weight copy
+    /// (which must be current); otherwise the plain one, read transposed through its strides.
     public static func forward(
         x: UnsafePointer<UInt16>, weights w: PackedBF16Weights, bias: UnsafePointer<Float>?, y: Output, M: Int,
-        gelu: Bool = false
+        gelu: Bool = false, packed: Bool = true
     ) {
         let N = w.N, K = w.K
+        let out: UnsafeMutableRawPointer, c: MatmulOperand
         switch y {
-        case .f32(let out):
-            let d = MatmulDescription(
-                M: M, N: N, K: K, a: MatmulOperand(.bf16, rowStride: K), b: nil, c: MatmulOperand(.f32, rowStride: N),
-                bias: bias != nil, gelu: gelu)
+        case .f32(let p): (out, c) = (UnsafeMutableRawPointer(p), MatmulOperand(.f32, rowStride: N))
+        case .bf16(let p): (out, c) = (UnsafeMutableRawPointer(p), MatmulOperand(.bf16, rowStride: N))
+        }
+        let a = MatmulOperand(.bf16, rowStride: K)
+        if packed {
+            precondition(w.packedIsCurrent, "packed bf16 weights are out of date")
+            let d = MatmulDescription(M: M, N: N, K: K, a: a, b: nil, c: c, bias: bias != nil, gelu: gelu)
             DNNLMatmul.run(d, a: x, weights: w, c: out, bias: bias)
-        case .bf16(let out):
+        } else {
             let d = MatmulDescription(
-                M: M, N: N, K: K, a: MatmulOperand(.bf16, rowStride: K), b: nil, c: MatmulOperand(.bf16, rowStride: N),
-                bias: bias != nil, gelu: gelu)
-            DNNLMatmul.run(d, a: x, weights: w, c: out, bias: bias)
+                M: M, N: N, K: K, a: a, b: MatmulOperand(.bf16, rowStride: 1, colStride: K), c: c, bias: bias != nil,
+                gelu: gelu)
+            DNNLMatmul.run(d, a: x, b: w.plain.pointer, c: out, bias: bias)
         }
     }
 

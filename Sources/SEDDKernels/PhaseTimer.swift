@@ -8,6 +8,11 @@ public enum PhaseTimer {
         case headNorm, head, scaleAndScatter, weightRefresh
         /// Inside `attention` (bf16 path): the q k^T product, the softmax, the P v product.
         case attentionScores, softmax, attentionValues
+        /// The backward pass: output head (linear and LayerNorm), block linears, attention, LayerNorms,
+        /// and the pointwise rest (gates, GELU, rotary, adds).
+        case backwardHead, backwardLinear, backwardAttention, backwardLayerNorm, backwardPointwise
+        /// Score entropy and its gradient.
+        case loss
     }
 
     nonisolated(unsafe) public static var enabled = false

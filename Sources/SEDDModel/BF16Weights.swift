@@ -24,17 +24,22 @@ public final class NetworkBF16Weights {
         head = PackedBF16Weights(N: c.vocabularySize, K: H)
     }
 
-    /// Rounds every product weight of `parameters` to bf16 and repacks it.
-    func refresh(from p: ParameterStore) {
+    var all: [PackedBF16Weights] { blocks.flatMap { [$0.qkv, $0.attnOut, $0.mlpIn, $0.mlpOut] } + [head] }
+
+    /// Rounds every product weight of `parameters` to bf16 and, if `pack`, repacks it.
+    func refresh(from p: ParameterStore, pack: Bool) {
         for (i, b) in blocks.enumerated() {
             let pre = "blocks.\(i)."
-            b.qkv.refresh(from: p.pointer(pre + "attn_qkv.weight"))
-            b.attnOut.refresh(from: p.pointer(pre + "attn_out.weight"))
-            b.mlpIn.refresh(from: p.pointer(pre + "mlp.0.weight"))
-            b.mlpOut.refresh(from: p.pointer(pre + "mlp.2.weight"))
+            b.qkv.refresh(from: p.pointer(pre + "attn_qkv.weight"), pack: pack)
+            b.attnOut.refresh(from: p.pointer(pre + "attn_out.weight"), pack: pack)
+            b.mlpIn.refresh(from: p.pointer(pre + "mlp.0.weight"), pack: pack)
+            b.mlpOut.refresh(from: p.pointer(pre + "mlp.2.weight"), pack: pack)
         }
-        head.refresh(from: p.pointer("output_layer.linear.weight"))
+        head.refresh(from: p.pointer("output_layer.linear.weight"), pack: pack)
     }
+
+    /// Brings every blocked copy up to date with its plain one.
+    func ensurePacked() { for w in all { w.ensurePacked() } }
 
     /// Bytes held by every copy.
     public var byteCount: Int {

@@ -28,6 +28,7 @@ extension SEDDNetwork {
         for i in 0..<rows { dLogits[i * V + Int(ids[Int(headRows[i])])] = 0 }
 
         // 4. Final layer: linear, then the modulated LayerNorm, then its adaLN linear.
+        let headMark = PhaseTimer.start()
         let fm = ws.finalMod.pointer, dfm = bw.dFinalMod.pointer
         let lnfWeight = p.pointer("output_layer.norm_final.weight")
         bw.dFinalMod.zero()
@@ -58,6 +59,8 @@ extension SEDDNetwork {
             dy: dfm, x: ws.cond.pointer, weight: p.pointer("output_layer.adaLN_modulation.weight"), dx: bw.dCond.pointer,
             dWeight: g.pointer("output_layer.adaLN_modulation.weight"),
             dBias: g.pointer("output_layer.adaLN_modulation.bias"), M: B, K: C, N: 2 * H)
+
+        PhaseTimer.stop(.backwardHead, headMark)
 
         // 3. Blocks, last first. dResidual carries d loss / d x through the residual stream.
         let rot = rotary(length: L)
@@ -139,58 +142,80 @@ extension SEDDNetwork {
         bw.dMod.zero()
 
         // MLP branch: x = xMid + gate_mlp * dropout(mlp.2(gelu(mlp.0(modulate(LN2(xMid)))))).
-        GatedResidual.backward(
-            dx: dx, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, dBranch: bw.dBranch.pointer,
-            dGate: dmod + 5 * H, B: B, L: L, H: H)
+        PhaseTimer.time(.backwardPointwise) {
+            GatedResidual.backward(
+                dx: dx, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, dBranch: bw.dBranch.pointer,
+                dGate: dmod + 5 * H, B: B, L: L, H: H)
+        }
         if let mask = a.dropMask2, ws.dropoutApplied { Dropout.backward(bw.dBranch.pointer, mask: mask.pointer, count: n) }
-        linearBackward(
-            dy: bw.dBranch.pointer, x32: a.mlpAct.pointer, x16: a16?.mlpAct.bf16, name: pre + "mlp.2", weights16: w16?.mlpOut,
-            dx: bw.dMLPHidden.pointer, gradients: g, bias: true, ws: ws, M: M, K: 4 * H, N: H)
-        geluBackwardFast(a.mlpPre.pointer, bw.dMLPHidden.pointer, 4 * n)
-        linearBackward(
-            dy: bw.dMLPHidden.pointer, x32: a.h2.pointer, x16: a16?.h2.bf16, name: pre + "mlp.0", weights16: w16?.mlpIn,
-            dx: bw.dNormed.pointer, gradients: g, bias: true, ws: ws, M: M, K: H, N: 4 * H)
-        LayerNorm.backwardModulated(
-            dOut: bw.dNormed.pointer, x: a.xMid.pointer, weight: p.pointer(pre + "norm2.weight"), scale: mod + 4 * H,
-            modStride: 6 * H, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, dx: bw.dNormInput.pointer,
-            dWeight: g.pointer(pre + "norm2.weight"), dShift: dmod + 3 * H, dScale: dmod + 4 * H, B: B, L: L, H: H)
-        addInPlace(dx, bw.dNormInput.pointer, n)
+        PhaseTimer.time(.backwardLinear) {
+            linearBackward(
+                dy: bw.dBranch.pointer, x32: a.mlpAct.pointer, x16: a16?.mlpAct.bf16, name: pre + "mlp.2", weights16: w16?.mlpOut,
+                dx: bw.dMLPHidden.pointer, gradients: g, bias: true, ws: ws, M: M, K: 4 * H, N: H)
+        }
+        PhaseTimer.time(.backwardPointwise) { geluBackwardFast(a.mlpPre.pointer, bw.dMLPHidden.pointer, 4 * n) }
+        PhaseTimer.time(.backwardLinear) {
+            linearBackward(
+                dy: bw.dMLPHidden.pointer, x32: a.h2.pointer, x16: a16?.h2.bf16, name: pre + "mlp.0", weights16: w16?.mlpIn,
+                dx: bw.dNormed.pointer, gradients: g, bias: true, ws: ws, M: M, K: H, N: 4 * H)
+        }
+        PhaseTimer.time(.backwardLayerNorm) {
+            LayerNorm.backwardModulated(
+                dOut: bw.dNormed.pointer, x: a.xMid.pointer, weight: p.pointer(pre + "norm2.weight"), scale: mod + 4 * H,
+                modStride: 6 * H, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, dx: bw.dNormInput.pointer,
+                dWeight: g.pointer(pre + "norm2.weight"), dShift: dmod + 3 * H, dScale: dmod + 4 * H, B: B, L: L, H: H)
+        }
+        PhaseTimer.time(.backwardPointwise) { addInPlace(dx, bw.dNormInput.pointer, n) }
 
         // Attention branch: xMid = xIn + gate_msa * dropout(attn_out(attention(rotary(qkv(modulate(LN1(xIn))))))).
-        GatedResidual.backward(
-            dx: dx, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, dBranch: bw.dBranch.pointer,
-            dGate: dmod + 2 * H, B: B, L: L, H: H)
+        PhaseTimer.time(.backwardPointwise) {
+            GatedResidual.backward(
+                dx: dx, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, dBranch: bw.dBranch.pointer,
+                dGate: dmod + 2 * H, B: B, L: L, H: H)
+        }
         if let mask = a.dropMask1, ws.dropoutApplied { Dropout.backward(bw.dBranch.pointer, mask: mask.pointer, count: n) }
-        linearBackward(
-            dy: bw.dBranch.pointer, x32: a.attn.pointer, x16: a16?.attn.bf16, name: pre + "attn_out", weights16: w16?.attnOut,
-            dx: bw.dAttention.pointer, gradients: g, bias: false, ws: ws, M: M, K: H, N: H)
+        PhaseTimer.time(.backwardLinear) {
+            linearBackward(
+                dy: bw.dBranch.pointer, x32: a.attn.pointer, x16: a16?.attn.bf16, name: pre + "attn_out", weights16: w16?.attnOut,
+                dx: bw.dAttention.pointer, gradients: g, bias: false, ws: ws, M: M, K: H, N: H)
+        }
         if let a16 {
             let bf = ws.bf16!
-            AttentionBF16.backward(
-                dOut: bw.dAttention.pointer, q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, probs: a.probs!.pointer,
-                dqkv: bw.dQKV.pointer, dOutScratch: bf.attentionGradient!.bf16, pScratch: ws.bf16!.probs.bf16,
-                dScoresScratch: bf.attentionScoresGradient!.bf16, dPScratch: bf.scores.pointer,
-                headGradients: bf.attentionHeadGradients!.pointer, B: B, L: L, heads: nh, headDim: d)
+            PhaseTimer.time(.backwardAttention) {
+                AttentionBF16.backward(
+                    dOut: bw.dAttention.pointer, q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, probs: a.probs!.pointer,
+                    dqkv: bw.dQKV.pointer, dOutScratch: bf.attentionGradient!.bf16, pScratch: ws.bf16!.probs.bf16,
+                    dScoresScratch: bf.attentionScoresGradient!.bf16, dPScratch: bf.scores.pointer,
+                    headGradients: bf.attentionHeadGradients!.pointer, B: B, L: L, heads: nh, headDim: d)
+            }
         } else {
-            Attention.backward(
-                dOut: bw.dAttention.pointer, qkv: a.qkv.pointer, probs: a.probs!.pointer, dqkv: bw.dQKV.pointer,
-                scratch: ws.attnScratch.pointer, scratchSlots: ws.attnScratchSlots, B: B, L: L, heads: nh, headDim: d)
+            PhaseTimer.time(.backwardAttention) {
+                Attention.backward(
+                    dOut: bw.dAttention.pointer, qkv: a.qkv.pointer, probs: a.probs!.pointer, dqkv: bw.dQKV.pointer,
+                    scratch: ws.attnScratch.pointer, scratchSlots: ws.attnScratchSlots, B: B, L: L, heads: nh, headDim: d)
+            }
         }
-        rotary.applyBackward(bw.dQKV.pointer, B: B, L: L, heads: nh)
-        linearBackward(
-            dy: bw.dQKV.pointer, x32: a.h1.pointer, x16: a16?.h1.bf16, name: pre + "attn_qkv", weights16: w16?.qkv,
-            dx: bw.dNormed.pointer, gradients: g, bias: false, ws: ws, M: M, K: H, N: 3 * H)
-        LayerNorm.backwardModulated(
-            dOut: bw.dNormed.pointer, x: a.xIn.pointer, weight: p.pointer(pre + "norm1.weight"), scale: mod + H,
-            modStride: 6 * H, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, dx: bw.dNormInput.pointer,
-            dWeight: g.pointer(pre + "norm1.weight"), dShift: dmod, dScale: dmod + H, B: B, L: L, H: H)
-        addInPlace(dx, bw.dNormInput.pointer, n)
+        PhaseTimer.time(.backwardPointwise) { rotary.applyBackward(bw.dQKV.pointer, B: B, L: L, heads: nh) }
+        PhaseTimer.time(.backwardLinear) {
+            linearBackward(
+                dy: bw.dQKV.pointer, x32: a.h1.pointer, x16: a16?.h1.bf16, name: pre + "attn_qkv", weights16: w16?.qkv,
+                dx: bw.dNormed.pointer, gradients: g, bias: false, ws: ws, M: M, K: H, N: 3 * H)
+        }
+        PhaseTimer.time(.backwardLayerNorm) {
+            LayerNorm.backwardModulated(
+                dOut: bw.dNormed.pointer, x: a.xIn.pointer, weight: p.pointer(pre + "norm1.weight"), scale: mod + H,
+                modStride: 6 * H, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, dx: bw.dNormInput.pointer,
+                dWeight: g.pointer(pre + "norm1.weight"), dShift: dmod, dScale: dmod + H, B: B, L: L, H: H)
+        }
+        PhaseTimer.time(.backwardPointwise) { addInPlace(dx, bw.dNormInput.pointer, n) }
 
         // adaLN: mod = adaLN_modulation(c); its input gradient joins dCond.
-        Linear.backward(
-            dy: dmod, x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), dx: bw.dCondPart.pointer,
-            dWeight: g.pointer(pre + "adaLN_modulation.weight"), dBias: g.pointer(pre + "adaLN_modulation.bias"),
-            M: B, K: C, N: 6 * H)
+        PhaseTimer.time(.backwardLinear) {
+            Linear.backward(
+                dy: dmod, x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), dx: bw.dCondPart.pointer,
+                dWeight: g.pointer(pre + "adaLN_modulation.weight"), dBias: g.pointer(pre + "adaLN_modulation.bias"),
+                M: B, K: C, N: 6 * H)
+        }
         addInPlace(bw.dCond.pointer, bw.dCondPart.pointer, B * C)
     }
 }

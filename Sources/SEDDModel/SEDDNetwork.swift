@@ -30,14 +30,17 @@ public final class SEDDNetwork {
     /// passes rebuild them anyway (an optimizer step came before each).
     public func parametersDidChange() { bf16WeightsStale = true }
 
-    /// The bf16 weights, rebuilt from the fp32 master parameters when `refresh` or stale.
-    func preparedBF16Weights(refresh: Bool) -> NetworkBF16Weights {
+    /// The bf16 weights for a forward pass. Training (`training`) rebuilds the plain copies from the
+    /// fp32 master parameters every time (an optimizer step came before) and leaves the blocked ones
+    /// behind; inference rebuilds when stale and makes sure the blocked copies are current.
+    func preparedBF16Weights(training: Bool) -> NetworkBF16Weights {
         precondition(OneDNN.isAvailable, "the bf16 path needs oneDNN")
         let w = bf16Weights ?? NetworkBF16Weights(config: config)
-        if bf16Weights == nil || refresh || bf16WeightsStale {
-            w.refresh(from: parameters)
+        if bf16Weights == nil || training || bf16WeightsStale {
+            w.refresh(from: parameters, pack: !training)
             bf16WeightsStale = false
         }
+        if !training { w.ensurePacked() }
         bf16Weights = w
         return w
     }
@@ -58,7 +61,7 @@ public final class SEDDNetwork {
         let V = c.vocabularySize
         let p = parameters
         ws.dropoutApplied = dropout != nil && ws.training
-        let weights16 = precision == .bf16 ? PhaseTimer.time(.weightRefresh) { preparedBF16Weights(refresh: ws.training) } : nil
+        let weights16 = precision == .bf16 ? PhaseTimer.time(.weightRefresh) { preparedBF16Weights(training: ws.training) } : nil
         if weights16 != nil && ws.bf16 == nil {
             ws.bf16 = BF16Workspace(config: c, batch: B, length: L, training: ws.training)
         }
@@ -103,7 +106,7 @@ public final class SEDDNetwork {
                 LayerNorm.forwardModulatedRowsBF16(x: ws.xFinal.pointer, rows: ws.headRows.pointer, rowCount: rows, L: L, weight: lnfWeight, shift: fm, scale: fm + H, modStride: 2 * H, out: input, mean: mean, rstd: rstd, H: H)
             }
             PhaseTimer.stop(.headNorm, headNormMark)
-            PhaseTimer.time(.head) { LinearBF16.forward(x: input, weights: weights16.head, bias: p.pointer("output_layer.linear.bias"), y: .f32(ws.logits.pointer), M: roundedHeadRows(rows, capacity: B * L)) }
+            PhaseTimer.time(.head) { LinearBF16.forward(x: input, weights: weights16.head, bias: p.pointer("output_layer.linear.bias"), y: .f32(ws.logits.pointer), M: roundedHeadRows(rows, capacity: B * L), packed: !ws.training) }
         } else {
             if rows == B * L {
                 LayerNorm.forwardModulated(x: ws.xFinal.pointer, weight: lnfWeight, shift: fm, scale: fm + H, modStride: 2 * H, out: ws.hFinal.pointer, mean: ws.lnfMean.pointer, rstd: ws.lnfRstd.pointer, B: B, L: L, H: H)
@@ -185,14 +188,14 @@ extension SEDDNetwork {
 
         // Attention branch.
         PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulatedBF16(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a16.h1.bf16, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H) }
-        PhaseTimer.time(.qkv) { LinearBF16.forward(x: a16.h1.bf16, weights: w.qkv, bias: nil, y: .f32(a.qkv.pointer), M: rows) }
+        PhaseTimer.time(.qkv) { LinearBF16.forward(x: a16.h1.bf16, weights: w.qkv, bias: nil, y: .f32(a.qkv.pointer), M: rows, packed: !ws.training) }
         PhaseTimer.time(.rotary) { rotary.applySplitBF16(a.qkv.pointer, B: B, L: L, heads: nh, qScale: 1 / Float(d).squareRoot(), q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16) }
         PhaseTimer.time(.attention) {
             AttentionBF16.forward(
                 q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, probs: a.probs?.pointer,
                 scores: shared.scores.pointer, p: shared.probs.bf16, B: B, L: L, heads: nh, headDim: d)
         }
-        PhaseTimer.time(.attnOut) { LinearBF16.forward(x: a16.attn.bf16, weights: w.attnOut, bias: nil, y: .f32(a.attnProj.pointer), M: rows) }
+        PhaseTimer.time(.attnOut) { LinearBF16.forward(x: a16.attn.bf16, weights: w.attnOut, bias: nil, y: .f32(a.attnProj.pointer), M: rows, packed: !ws.training) }
         if let dropout, let mask = a.dropMask1 { Dropout.apply(a.attnProj.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
         PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, B: B, L: L, H: H) }
         if ws.training { a.xMid.pointer.update(from: x, count: n) }
@@ -200,12 +203,12 @@ extension SEDDNetwork {
         // MLP branch. Inference fuses bias and GELU into the product and writes bf16 directly.
         PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulatedBF16(x: x, weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H, out: a16.h2.bf16, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, B: B, L: L, H: H) }
         if ws.training {
-            PhaseTimer.time(.mlpIn) { LinearBF16.forward(x: a16.h2.bf16, weights: w.mlpIn, bias: p.pointer(pre + "mlp.0.bias"), y: .f32(a.mlpPre.pointer), M: rows) }
+            PhaseTimer.time(.mlpIn) { LinearBF16.forward(x: a16.h2.bf16, weights: w.mlpIn, bias: p.pointer(pre + "mlp.0.bias"), y: .f32(a.mlpPre.pointer), M: rows, packed: !ws.training) }
             PhaseTimer.time(.gelu) { Activation.geluForwardBF16(a.mlpPre.pointer, a16.mlpAct.bf16, 4 * n) }
         } else {
-            PhaseTimer.time(.mlpIn) { LinearBF16.forward(x: a16.h2.bf16, weights: w.mlpIn, bias: p.pointer(pre + "mlp.0.bias"), y: .bf16(a16.mlpAct.bf16), M: rows, gelu: true) }
+            PhaseTimer.time(.mlpIn) { LinearBF16.forward(x: a16.h2.bf16, weights: w.mlpIn, bias: p.pointer(pre + "mlp.0.bias"), y: .bf16(a16.mlpAct.bf16), M: rows, gelu: true, packed: !ws.training) }
         }
-        PhaseTimer.time(.mlpOut) { LinearBF16.forward(x: a16.mlpAct.bf16, weights: w.mlpOut, bias: p.pointer(pre + "mlp.2.bias"), y: .f32(a.mlpOut.pointer), M: rows) }
+        PhaseTimer.time(.mlpOut) { LinearBF16.forward(x: a16.mlpAct.bf16, weights: w.mlpOut, bias: p.pointer(pre + "mlp.2.bias"), y: .f32(a.mlpOut.pointer), M: rows, packed: !ws.training) }
         if let dropout, let mask = a.dropMask2 { Dropout.apply(a.mlpOut.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
         PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, B: B, L: L, H: H) }
     }

@@ -17,6 +17,8 @@ public enum ScoreEntropyLoss {
         let rows = ws.headRowCount
         precondition(rows == B * L || graph.isAbsorbing, "the loss needs a log-score at every position")
         precondition(sigma.count == B && dsigma.count == B, "sigma and dsigma must have one value per sequence")
+        let mark = PhaseTimer.start()
+        defer { PhaseTimer.stop(.loss, mark) }
         let entropy = ws.lossEntropy
         if rows < B * L { entropy.update(repeating: 0, count: B * L) }
         let logits = ws.logits.pointer, xt = ws.ids.pointer, headRows = ws.headRows.pointer
@@ -41,6 +43,8 @@ public enum ScoreEntropyLoss {
     ) -> [Double] {
         precondition(ws.lossRowSlots > 0, "the loss gradient needs a training workspace")
         let out = losses(graph: graph, ws: ws, x0: x0, sigma: sigma, dsigma: dsigma)
+        let mark = PhaseTimer.start()
+        defer { PhaseTimer.stop(.loss, mark) }
         let B = ws.batch, L = ws.length, V = graph.dim
         let logits = ws.logits.pointer, xt = ws.ids.pointer, headRows = ws.headRows.pointer
         // The gradient of a row depends on the whole row, so each chunk writes into its own scratch row

@@ -117,7 +117,7 @@ struct BenchForward: ParsableCommand {
             let total = PhaseTimer.milliseconds.reduce(0) { $0 + $1.1 }
             print(String(format: "  phases of the last pass (%.1f ms timed):", total))
             for (phase, ms) in PhaseTimer.milliseconds where ms > 0 {
-                print(String(format: "    %-16@ %8.2f ms  %5.1f%%", "\(phase)" as NSString, ms, 100 * ms / max(total, 1e-9)))
+                print("    " + "\(phase)".padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%8.2f ms  %5.1f%%", ms, 100 * ms / max(total, 1e-9)))
             }
         }
     }
