@@ -114,7 +114,9 @@ struct BenchForward: ParsableCommand {
             print(String(format: "  idle: %.1f%% of one core used while sleeping %.1f s after the last pass", idleCPU, idleCheck))
         }
         if phases {
-            let total = PhaseTimer.milliseconds.reduce(0) { $0 + $1.1 }
+            // The attention sub-phases are inside `attention`: leave them out of the total.
+            let nested: Set<PhaseTimer.Phase> = [.attentionScores, .softmax, .attentionValues]
+            let total = PhaseTimer.milliseconds.filter { !nested.contains($0.0) }.reduce(0) { $0 + $1.1 }
             print(String(format: "  phases of the last pass (%.1f ms timed):", total))
             for (phase, ms) in PhaseTimer.milliseconds where ms > 0 {
                 print("    " + "\(phase)".padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%8.2f ms  %5.1f%%", ms, 100 * ms / max(total, 1e-9)))
