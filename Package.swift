@@ -19,9 +19,10 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // The engine.
-        .target(name: "SEDDKernels", dependencies: ["COpenBLAS"]),
+        .target(name: "SEDDKernels", dependencies: ["COpenBLAS", "CDNNL"]),
         .target(name: "TensorFiles"),
         .target(name: "Tokenizers"),
         .target(name: "SEDDModel", dependencies: ["SEDDKernels", "TensorFiles"]),

@@ -15,6 +15,16 @@ import COpenBLAS
 public enum GEMM {
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 
+    /// Runs `body` with OpenBLAS on one thread when `parallel` (the caller spreads independent
+    /// products over the engine's threads itself, each calling the library from its own thread), then
+    /// restores the engine's thread count.
+    public static func withSingleThreadedCalls(parallel: Bool, _ body: () -> Void) {
+        guard parallel else { return body() }
+        openblas_set_num_threads(1)
+        body()
+        openblas_set_num_threads(Int32(Parallel.threadCount))
+    }
+
     /// The kernel family OpenBLAS chose at load time ("SkylakeX", "Haswell", "Prescott", ...).
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
@@ -50,6 +60,12 @@ public enum GEMM {
             }
         }
     }
+
+    /// Environment for OpenBLAS's idle threads, read when the library loads: they spin for 2^n cycles
+    /// after each product before sleeping, 2^28 (~0.1 s) by default. 2^20 (~0.4 ms) still bridges
+    /// back-to-back products but stops them from holding a core between requests, or from competing
+    /// with the engine's own threads during the kernels between products.
+    public static let recommendedEnvironment: [(name: String, value: String)] = [("OPENBLAS_THREAD_TIMEOUT", "20")]
 
     /// The `OPENBLAS_CORETYPE` this processor should use, from its CPU flags, or nil when the
     /// library's own detection is fine (or the flags cannot be read).

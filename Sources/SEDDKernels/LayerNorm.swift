@@ -93,7 +93,8 @@ extension LayerNorm {
     public static func forwardModulatedRows(
         x: UnsafePointer<Float>, rows: UnsafePointer<Int32>, rowCount: Int, L: Int, weight: UnsafePointer<Float>,
         shift: UnsafePointer<Float>, scale: UnsafePointer<Float>, modStride: Int,
-        out: UnsafeMutablePointer<Float>, H: Int
+        out: UnsafeMutablePointer<Float>, H: Int,
+        mean: UnsafeMutablePointer<Float>? = nil, rstd: UnsafeMutablePointer<Float>? = nil
     ) {
         Parallel.forRange(rowCount, grain: 16) { range in
             for i in range {
@@ -103,6 +104,9 @@ extension LayerNorm {
                 let m = VectorMath.sum(xr, H) / Float(H)
                 let v = VectorMath.centeredSquares(xr, H, mean: m) / Float(H)
                 let s = 1 / (v + epsilon).squareRoot()
+                // Written at the row's own position, where backwardModulatedRows reads them.
+                mean?[r] = m
+                rstd?[r] = s
                 let sh = shift + b * modStride, sc = scale + b * modStride
                 let o = out + i * H
                 for j in 0..<H { o[j] = (((xr[j] - m) * s) * weight[j]) * (1 + sc[j]) + sh[j] }

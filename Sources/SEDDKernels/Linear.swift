@@ -29,12 +29,15 @@ public enum Linear {
             GEMM.multiply(transA: false, transB: false, M: M, N: K, K: N, A: dy, lda: N, B: weight, ldb: K, beta: 0, C: dx, ldc: K)
         }
         GEMM.multiply(transA: true, transB: false, M: N, N: K, K: M, A: dy, lda: N, B: x, ldb: K, beta: 1, C: dWeight, ldc: K)
-        if let dBias {
-            Parallel.forRange(N, grain: 256) { cols in
-                for i in 0..<M {
-                    let row = dy + i * N
-                    for j in cols { dBias[j] += row[j] }
-                }
+        if let dBias { accumulateBiasGradient(dy: dy, dBias: dBias, M: M, N: N) }
+    }
+
+    /// db[j] += sum over the M rows of dy[i, j] (columns split across threads; rows in order).
+    public static func accumulateBiasGradient(dy: UnsafePointer<Float>, dBias: UnsafeMutablePointer<Float>, M: Int, N: Int) {
+        Parallel.forRange(N, grain: 256) { cols in
+            for i in 0..<M {
+                let row = dy + i * N
+                for j in cols { dBias[j] += row[j] }
             }
         }
     }

@@ -1,6 +1,6 @@
 import Dispatch
 
-/// How many threads the engine's own kernels (and the GEMM library) use.
+/// How many threads the engine's own kernels and both matrix libraries (OpenBLAS, oneDNN's OpenMP) use.
 ///
 /// Set once at start-up (`--threads`); the default is every core the process may use. Parallel work
 /// is split on the outermost loop only, in contiguous chunks, so each thread streams its own rows.
@@ -11,6 +11,7 @@ public enum Parallel {
         precondition(n >= 1, "thread count must be positive")
         threadCount = n
         GEMM.setThreads(n)
+        OneDNN.setThreads(n)
     }
 
     static func defaultThreadCount() -> Int {
@@ -47,6 +48,22 @@ extension Parallel {
     /// own preallocated scratch.
     public static func forChunks(_ count: Int, grain: Int = 1, _ body: (Int, Range<Int>) -> Void) {
         let threads = min(threadCount, max(1, count / max(grain, 1)))
+        if threads <= 1 || count <= 1 {
+            body(0, 0..<count)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let start = count * t / threads
+            let end = count * (t + 1) / threads
+            if start < end { body(t, start..<end) }
+        }
+    }
+}
+
+extension Parallel {
+    /// `forChunks` with at most `maxChunks` chunks (one per preallocated scratch slot).
+    public static func forChunks(_ count: Int, grain: Int = 1, maxChunks: Int, _ body: (Int, Range<Int>) -> Void) {
+        let threads = min(threadCount, maxChunks, max(1, count / max(grain, 1)))
         if threads <= 1 || count <= 1 {
             body(0, 0..<count)
             return

@@ -66,3 +66,41 @@ public final class RotaryTable {
         }
     }
 }
+
+extension RotaryTable {
+    /// The bf16 path's rotary: rotates q and k of qkv [B, L, 3, nh, d] in place (fp32, kept for the
+    /// backward pass) and writes q (times `qScale`, the attention's 1/sqrt(d), exact for d a power of
+    /// four), k and v as bf16 in head-major [B, nh, L, d] layouts, the dense operands AMX products need.
+    public func applySplitBF16(
+        _ qkv: UnsafeMutablePointer<Float>, B: Int, L: Int, heads: Int, qScale: Float,
+        q: UnsafeMutablePointer<UInt16>, k: UnsafeMutablePointer<UInt16>, v: UnsafeMutablePointer<UInt16>
+    ) {
+        precondition(L <= length, "sequence longer than the rotary table")
+        let d = headDim, half = d / 2, H = heads * d
+        let cosP = cos.pointer, sinP = sin.pointer
+        Parallel.forRange(B * L, grain: 8) { rows in
+            for r in rows {
+                let b = r / L, pos = r % L
+                let c = cosP + pos * half, s = sinP + pos * half
+                for h in 0..<heads {
+                    let dst = (b * heads + h) * L * d + pos * d
+                    for slot in 0..<3 {
+                        let x = qkv + r * 3 * H + slot * H + h * d
+                        if slot < 2 {
+                            for j in 0..<half {
+                                let x1 = x[j], x2 = x[j + half]
+                                x[j] = x1 * c[j] - x2 * s[j]
+                                x[j + half] = x2 * c[j] + x1 * s[j]
+                            }
+                        }
+                        switch slot {
+                        case 0: for j in 0..<d { q[dst + j] = BFloat16.fromFloat(x[j] * qScale) }
+                        case 1: BFloat16.convertRow(x, to: k + dst, count: d)
+                        default: BFloat16.convertRow(x, to: v + dst, count: d)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -48,8 +48,16 @@ public enum VectorMath {
 
     @inline(__always)
     public static func max(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        var m = -Float.infinity
-        for i in 0..<n where x[i] > m { m = x[i] }
+        var acc = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= n {
+            // A masked replace: `pointwiseMax` compiles to per-lane code here (40x slower).
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            acc.replace(with: v, where: v .> acc)
+            i += 16
+        }
+        var m = acc.max()
+        while i < n { if x[i] > m { m = x[i] }; i += 1 }
         return m
     }
 }

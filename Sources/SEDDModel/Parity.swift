@@ -7,7 +7,13 @@ import TensorFiles
 /// added by callers through `extraChecks`.
 public struct ParityRunner {
     public let directory: URL
-    public init(directory: URL) { self.directory = directory }
+    /// The arithmetic checked. fp32 (the default, whatever the process default) is the reference path
+    /// and uses the float32 tolerance rule; bf16 uses the bf16 rule (`ParityTolerance.bf16`).
+    public let precision: Precision
+    public init(directory: URL, precision: Precision = .fp32) {
+        self.directory = directory
+        self.precision = precision
+    }
 
     public func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
     public func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name).path) }
@@ -19,18 +25,22 @@ public struct ParityRunner {
 
     public func network(_ graph: String, weights: String? = nil) throws -> SEDDNetwork {
         let config = try SEDDConfig.load(from: file("\(graph).config.json"))
-        return try ModelDirectory.loadWeights(config: config, from: file(weights ?? "\(graph).weights.safetensors"))
+        let net = try ModelDirectory.loadWeights(config: config, from: file(weights ?? "\(graph).weights.safetensors"))
+        net.precision = precision
+        return net
     }
 
     /// Runs every check whose fixture exists.
     public func run() throws -> [ParityCheck] {
         var checks: [ParityCheck] = []
-        if exists("noise.safetensors") { checks += try noiseChecks() }
+        // Noise, graph functions and the file readers involve no matrix product: checked in fp32 only.
+        let reference = precision == .fp32
+        if reference && exists("noise.safetensors") { checks += try noiseChecks() }
         for g in graphs {
             let net = try network(g)
-            if exists("\(g).pytorch_model.bin") { checks += try checkpointFormatChecks(g, net) }
+            if reference && exists("\(g).pytorch_model.bin") { checks += try checkpointFormatChecks(g, net) }
             if exists("\(g).forward.safetensors") { checks += try forwardChecks(g, net) }
-            if exists("\(g).graph.safetensors") { checks += try GraphParity(runner: self, graph: g, config: net.config).run() }
+            if reference && exists("\(g).graph.safetensors") { checks += try GraphParity(runner: self, graph: g, config: net.config).run() }
             if exists("\(g).loss.safetensors") { checks += try lossChecks(g, net) }
             if exists("\(g).sampler.safetensors") { checks += try SamplerParity(runner: self, graph: g, network: net).run() }
         }
@@ -45,11 +55,16 @@ public struct ParityRunner {
         }
     }
 
-    /// Compares `computed` with `<key>_f64`, tolerance from the `_f64`/`_f32` pair.
-    public func check(_ label: String, _ computed: [Float], _ archive: any TensorArchive, _ key: String) throws -> ParityCheck {
+    /// Compares `computed` with `<key>_f64`, tolerance from the `_f64`/`_f32` pair; under bf16, tensors
+    /// the network computed (`fromNetwork`) get the bf16 rule instead.
+    public func check(
+        _ label: String, _ computed: [Float], _ archive: any TensorArchive, _ key: String, fromNetwork: Bool = true
+    ) throws -> ParityCheck {
         let r64 = try archive.readFloat64(key + "_f64")
         let r32 = archive.contains(key + "_f32") ? try archive.readFloat32(key + "_f32") : nil
-        return ParityTolerance.compare(label, computed: computed, reference: r64, tolerance: ParityTolerance.tolerance(reference64: r64, reference32: r32))
+        let tolerance = precision == .bf16 && fromNetwork
+            ? ParityTolerance.bf16(reference64: r64) : ParityTolerance.tolerance(reference64: r64, reference32: r32)
+        return ParityTolerance.compare(label, computed: computed, reference: r64, tolerance: tolerance)
     }
 
     // MARK: - Kinds
@@ -99,8 +114,8 @@ public struct ParityRunner {
             let t = try a.readFloat32("\(name).t_f32")
             let xt = try a.readInt("\(name).xt")
             let sigma = t.map(schedule.total), dsigma = t.map(schedule.rate)
-            out.append(try check("\(g).loss.\(name).sigma", sigma, a, "\(name).sigma"))
-            out.append(try check("\(g).loss.\(name).dsigma", dsigma, a, "\(name).dsigma"))
+            out.append(try check("\(g).loss.\(name).sigma", sigma, a, "\(name).sigma", fromNetwork: false))
+            out.append(try check("\(g).loss.\(name).dsigma", dsigma, a, "\(name).dsigma", fromNetwork: false))
             let logs = net.logScores(ids: xt, sigma: sigma, batch: B, length: L)
             var entropy = [Float](repeating: 0, count: B * L)
             var loss = [Float](repeating: 0, count: B)

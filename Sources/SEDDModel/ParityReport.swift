@@ -36,6 +36,22 @@ public enum ParityTolerance {
     /// Gradients are stored in float64 only: the fixture README's bound, 8e-6 x max|g| per tensor.
     public static let gradientRelative = 8e-6
 
+    /// bf16 products: unit roundoff of bf16 (8 significant bits).
+    public static let bf16UnitRoundoff = 1.0 / 256
+    /// The bf16 rule's multiple of that roundoff, relative to the tensor's largest magnitude
+    /// (docs/parity.md, "Tolerances of the bf16 path", explains the choice).
+    public static let bf16Factor = 4.0
+    /// Replayed sampler races closer than this (relative) may flip under bf16.
+    public static let bf16TieRelative = 0.05
+
+    /// The bf16 path's tolerance: `bf16Factor x 2^-8 x max|ref_f64|`. Every product rounds its inputs
+    /// to bf16 (relative error up to 2^-8 each); accumulation is fp32, so errors stay at a few units
+    /// of bf16 roundoff of the tensor's scale rather than of each element.
+    public static func bf16(reference64: [Double]) -> Double {
+        let scale = reference64.reduce(0) { max($0, abs($1)) }
+        return max(bf16Factor * bf16UnitRoundoff * scale, 1e-12)
+    }
+
     public static func tolerance(reference64: [Double], reference32: [Float]?) -> Double {
         let scale = reference64.reduce(0) { max($0, abs($1)) }
         var gap = 0.0

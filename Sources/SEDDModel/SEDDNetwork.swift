@@ -2,7 +2,8 @@ import Foundation
 import SEDDKernels
 
 /// The reference's SEDD transformer (spec section 1): embedding, sigma embedding, DDiT blocks with
-/// rotary attention and adaLN, the final layer, `scale_by_sigma` and the zero scatter. fp32.
+/// rotary attention and adaLN, the final layer, `scale_by_sigma` and the zero scatter. Matrix products
+/// in fp32 (the reference path) or bf16 on AMX (`precision`); everything else in fp32.
 ///
 /// `logScore` is the reference's `SEDD.forward` in eval mode; it writes the log concrete score
 /// [rows, V] into the workspace. The network holds no per-request state, so one instance serves every
@@ -11,11 +12,37 @@ public final class SEDDNetwork {
     public let config: SEDDConfig
     public let parameters: ParameterStore
     private var rotaryTables: [Int: RotaryTable] = [:]
+    /// The arithmetic of the matrix products (see `Precision`). Starts as `Precision.processDefault`.
+    public var precision: Precision
+    /// bf16 copies of the product weights, built on the first bf16 forward pass.
+    public private(set) var bf16Weights: NetworkBF16Weights?
+    private var bf16WeightsStale = true
 
-    public init(config: SEDDConfig, parameters: ParameterStore) {
+    public init(config: SEDDConfig, parameters: ParameterStore, precision: Precision = .processDefault) {
         precondition(parameters.table.count == ParameterTable(config: config).count, "parameters do not match config")
         self.config = config
         self.parameters = parameters
+        self.precision = precision
+    }
+
+    /// Marks the bf16 weight copies out of date after the fp32 parameters changed outside training
+    /// (loading, restoring a checkpoint); the next bf16 forward pass rebuilds them. Training forward
+    /// passes rebuild them anyway (an optimizer step came before each).
+    public func parametersDidChange() { bf16WeightsStale = true }
+
+    /// The bf16 weights for a forward pass. Training (`training`) rebuilds the plain copies from the
+    /// fp32 master parameters every time (an optimizer step came before) and leaves the blocked ones
+    /// behind; inference rebuilds when stale and makes sure the blocked copies are current.
+    func preparedBF16Weights(training: Bool) -> NetworkBF16Weights {
+        precondition(OneDNN.isAvailable, "the bf16 path needs oneDNN")
+        let w = bf16Weights ?? NetworkBF16Weights(config: config)
+        if bf16Weights == nil || training || bf16WeightsStale {
+            w.refresh(from: parameters, pack: !training)
+            bf16WeightsStale = false
+        }
+        if !training { w.ensurePacked() }
+        bf16Weights = w
+        return w
     }
 
     /// The rotary table for sequences of length L (cached; the reference keys its cache on L too).
@@ -34,9 +61,13 @@ public final class SEDDNetwork {
         let V = c.vocabularySize
         let p = parameters
         ws.dropoutApplied = dropout != nil && ws.training
+        let weights16 = precision == .bf16 ? PhaseTimer.time(.weightRefresh) { preparedBF16Weights(training: ws.training) } : nil
+        if weights16 != nil && ws.bf16 == nil {
+            ws.bf16 = BF16Workspace(config: c, batch: B, length: L, training: ws.training)
+        }
 
         // 1. Token embedding.
-        Embedding.forward(ids: ws.ids.pointer, table: p.pointer("vocab_embed.embedding"), out: ws.xFinal.pointer, count: B * L, H: H)
+        PhaseTimer.time(.embedding) { Embedding.forward(ids: ws.ids.pointer, table: p.pointer("vocab_embed.embedding"), out: ws.xFinal.pointer, count: B * L, H: H) }
 
         // 2. Sigma embedding: frequencies, Linear, SiLU, Linear, and the extra SiLU of SEDD.forward.
         Embedding.sigmaFrequencies(sigma: ws.sigma.pointer, out: ws.sigmaFreq.pointer, B: B)
@@ -49,24 +80,49 @@ public final class SEDDNetwork {
         let rot = rotary(length: L)
         for i in 0..<c.blocks {
             let a = ws.blocks[ws.training ? i : 0]
-            runBlock(i, a, ws: ws, rotary: rot, dropout: dropout)
+            if let weights16 {
+                runBlockBF16(i, a, ws.bf16!.blocks[ws.training ? i : 0], weights16.blocks[i], ws: ws, rotary: rot, dropout: dropout)
+            } else {
+                runBlock(i, a, ws: ws, rotary: rot, dropout: dropout)
+            }
         }
 
         // 4. Final layer on the head rows only.
         let fm = ws.finalMod.pointer
-        Linear.forward(x: ws.cond.pointer, weight: p.pointer("output_layer.adaLN_modulation.weight"), bias: p.pointer("output_layer.adaLN_modulation.bias"), y: fm, M: B, K: C, N: 2 * H)
-        let rows = ws.headRowCount
-        if rows == B * L {
-            LayerNorm.forwardModulated(x: ws.xFinal.pointer, weight: p.pointer("output_layer.norm_final.weight"), shift: fm, scale: fm + H, modStride: 2 * H, out: ws.hFinal.pointer, mean: ws.lnfMean.pointer, rstd: ws.lnfRstd.pointer, B: B, L: L, H: H)
-        } else {
-            LayerNorm.forwardModulatedRows(x: ws.xFinal.pointer, rows: ws.headRows.pointer, rowCount: rows, L: L, weight: p.pointer("output_layer.norm_final.weight"), shift: fm, scale: fm + H, modStride: 2 * H, out: ws.hFinal.pointer, H: H)
+        PhaseTimer.time(.adaLN) { Linear.forward(x: ws.cond.pointer, weight: p.pointer("output_layer.adaLN_modulation.weight"), bias: p.pointer("output_layer.adaLN_modulation.bias"), y: fm, M: B, K: C, N: 2 * H) }
+        if ws.training {
+            if ws.headOnMaskedPositionsOnly, let mask = c.maskID { ws.selectHeadRows(withToken: mask) } else { ws.setHeadRows(nil) }
         }
-        Linear.forward(x: ws.hFinal.pointer, weight: p.pointer("output_layer.linear.weight"), bias: p.pointer("output_layer.linear.bias"), y: ws.logits.pointer, M: rows, K: H, N: V)
+        let rows = ws.headRowCount
+        let lnfWeight = p.pointer("output_layer.norm_final.weight")
+        // Training keeps the statistics for the backward pass (at each row's own position).
+        let mean = ws.training ? ws.lnfMean.pointer : nil, rstd = ws.training ? ws.lnfRstd.pointer : nil
+        let headNormMark = PhaseTimer.start()
+        if let weights16 {
+            let input = ws.bf16!.headInput.bf16
+            if rows == B * L {
+                LayerNorm.forwardModulatedBF16(x: ws.xFinal.pointer, weight: lnfWeight, shift: fm, scale: fm + H, modStride: 2 * H, out: input, mean: mean, rstd: rstd, B: B, L: L, H: H)
+            } else {
+                LayerNorm.forwardModulatedRowsBF16(x: ws.xFinal.pointer, rows: ws.headRows.pointer, rowCount: rows, L: L, weight: lnfWeight, shift: fm, scale: fm + H, modStride: 2 * H, out: input, mean: mean, rstd: rstd, H: H)
+            }
+            PhaseTimer.stop(.headNorm, headNormMark)
+            PhaseTimer.time(.head) { LinearBF16.forward(x: input, weights: weights16.head, bias: p.pointer("output_layer.linear.bias"), y: .f32(ws.logits.pointer), M: roundedHeadRows(rows, capacity: B * L), packed: !ws.training) }
+        } else {
+            if rows == B * L {
+                LayerNorm.forwardModulated(x: ws.xFinal.pointer, weight: lnfWeight, shift: fm, scale: fm + H, modStride: 2 * H, out: ws.hFinal.pointer, mean: ws.lnfMean.pointer, rstd: ws.lnfRstd.pointer, B: B, L: L, H: H)
+            } else {
+                LayerNorm.forwardModulatedRows(x: ws.xFinal.pointer, rows: ws.headRows.pointer, rowCount: rows, L: L, weight: lnfWeight, shift: fm, scale: fm + H, modStride: 2 * H, out: ws.hFinal.pointer, H: H, mean: mean, rstd: rstd)
+            }
+            PhaseTimer.stop(.headNorm, headNormMark)
+            PhaseTimer.time(.head) { Linear.forward(x: ws.hFinal.pointer, weight: p.pointer("output_layer.linear.weight"), bias: p.pointer("output_layer.linear.bias"), y: ws.logits.pointer, M: rows, K: H, N: V) }
+        }
 
         // 5-6. scale_by_sigma, then the scatter that zeroes each position's own token.
         let logits = ws.logits.pointer, ids = ws.ids.pointer, headRows = ws.headRows.pointer, sigma = ws.sigma.pointer
         let shiftConst = Float(Foundation.log(Double(V - 1)))
         let scale = c.scaleBySigma
+        let scatterMark = PhaseTimer.start()
+        defer { PhaseTimer.stop(.scaleAndScatter, scatterMark) }
         Parallel.forRange(rows, grain: 8) { range in
             for row in range {
                 let r = Int(headRows[row])
@@ -88,26 +144,73 @@ public final class SEDDNetwork {
         let x = ws.xFinal.pointer
         let mod = a.mod.pointer
 
-        a.xIn.pointer.update(from: x, count: n)
-        Linear.forward(x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), bias: p.pointer(pre + "adaLN_modulation.bias"), y: mod, M: B, K: C, N: 6 * H)
+        if ws.training { a.xIn.pointer.update(from: x, count: n) }
+        PhaseTimer.time(.adaLN) { Linear.forward(x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), bias: p.pointer(pre + "adaLN_modulation.bias"), y: mod, M: B, K: C, N: 6 * H) }
 
         // Attention branch.
-        LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a.h1.pointer, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H)
-        Linear.forward(x: a.h1.pointer, weight: p.pointer(pre + "attn_qkv.weight"), bias: nil, y: a.qkv.pointer, M: B * L, K: H, N: 3 * H)
-        rotary.apply(a.qkv.pointer, B: B, L: L, heads: nh)
-        Attention.forward(qkv: a.qkv.pointer, out: a.attn.pointer, probs: a.probs?.pointer, scratch: ws.attnScratch.pointer, B: B, L: L, heads: nh, headDim: d)
-        Linear.forward(x: a.attn.pointer, weight: p.pointer(pre + "attn_out.weight"), bias: nil, y: a.attnProj.pointer, M: B * L, K: H, N: H)
+        PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a.h1.pointer, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H) }
+        PhaseTimer.time(.qkv) { Linear.forward(x: a.h1.pointer, weight: p.pointer(pre + "attn_qkv.weight"), bias: nil, y: a.qkv.pointer, M: B * L, K: H, N: 3 * H) }
+        PhaseTimer.time(.rotary) { rotary.apply(a.qkv.pointer, B: B, L: L, heads: nh) }
+        PhaseTimer.time(.attention) { Attention.forward(qkv: a.qkv.pointer, out: a.attn.pointer, probs: a.probs?.pointer, scratch: ws.attnScratch.pointer, scratchSlots: ws.attnScratchSlots, B: B, L: L, heads: nh, headDim: d) }
+        PhaseTimer.time(.attnOut) { Linear.forward(x: a.attn.pointer, weight: p.pointer(pre + "attn_out.weight"), bias: nil, y: a.attnProj.pointer, M: B * L, K: H, N: H) }
         if let dropout, let mask = a.dropMask1 { Dropout.apply(a.attnProj.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
-        GatedResidual.forward(x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, B: B, L: L, H: H)
-        a.xMid.pointer.update(from: x, count: n)
+        PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, B: B, L: L, H: H) }
+        if ws.training { a.xMid.pointer.update(from: x, count: n) }
 
         // MLP branch.
-        LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H, out: a.h2.pointer, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, B: B, L: L, H: H)
-        Linear.forward(x: a.h2.pointer, weight: p.pointer(pre + "mlp.0.weight"), bias: p.pointer(pre + "mlp.0.bias"), y: a.mlpPre.pointer, M: B * L, K: H, N: 4 * H)
-        Activation.geluForward(a.mlpPre.pointer, a.mlpAct.pointer, 4 * n)
-        Linear.forward(x: a.mlpAct.pointer, weight: p.pointer(pre + "mlp.2.weight"), bias: p.pointer(pre + "mlp.2.bias"), y: a.mlpOut.pointer, M: B * L, K: 4 * H, N: H)
+        PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H, out: a.h2.pointer, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, B: B, L: L, H: H) }
+        PhaseTimer.time(.mlpIn) { Linear.forward(x: a.h2.pointer, weight: p.pointer(pre + "mlp.0.weight"), bias: p.pointer(pre + "mlp.0.bias"), y: a.mlpPre.pointer, M: B * L, K: H, N: 4 * H) }
+        PhaseTimer.time(.gelu) { Activation.geluForward(a.mlpPre.pointer, a.mlpAct.pointer, 4 * n) }
+        PhaseTimer.time(.mlpOut) { Linear.forward(x: a.mlpAct.pointer, weight: p.pointer(pre + "mlp.2.weight"), bias: p.pointer(pre + "mlp.2.bias"), y: a.mlpOut.pointer, M: B * L, K: 4 * H, N: H) }
         if let dropout, let mask = a.dropMask2 { Dropout.apply(a.mlpOut.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
-        GatedResidual.forward(x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, B: B, L: L, H: H)
+        PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, B: B, L: L, H: H) }
+    }
+}
+
+extension SEDDNetwork {
+    /// `runBlock` with bf16 products: LayerNorms write bf16, the products accumulate in fp32 on AMX,
+    /// attention multiplies bf16 heads, the residual stream and the gates stay fp32. Training writes the
+    /// fp32 tensors the backward pass reads (qkv after rotary, probabilities, the MLP pre-activation).
+    fileprivate func runBlockBF16(
+        _ i: Int, _ a: BlockActivations, _ a16: BlockBF16Activations, _ w: NetworkBF16Weights.Block, ws: ForwardWorkspace,
+        rotary: RotaryTable, dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)?
+    ) {
+        let c = config, p = parameters
+        let B = ws.batch, L = ws.length, H = c.hiddenSize, C = c.condDim, nh = c.heads, d = c.headDim
+        let n = B * L * H, rows = B * L
+        let pre = "blocks.\(i)."
+        let x = ws.xFinal.pointer
+        let mod = a.mod.pointer
+        let shared = ws.bf16!
+
+        if ws.training { a.xIn.pointer.update(from: x, count: n) }
+        PhaseTimer.time(.adaLN) { Linear.forward(x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), bias: p.pointer(pre + "adaLN_modulation.bias"), y: mod, M: B, K: C, N: 6 * H) }
+
+        // Attention branch.
+        PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulatedBF16(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a16.h1.bf16, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H) }
+        PhaseTimer.time(.qkv) { LinearBF16.forward(x: a16.h1.bf16, weights: w.qkv, bias: nil, y: .f32(a.qkv.pointer), M: rows, packed: !ws.training) }
+        PhaseTimer.time(.rotary) { rotary.applySplitBF16(a.qkv.pointer, B: B, L: L, heads: nh, qScale: 1 / Float(d).squareRoot(), q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16) }
+        PhaseTimer.time(.attention) {
+            AttentionBF16.forward(
+                q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, probs: a.probs?.pointer,
+                scores: shared.scores.pointer, p: shared.probs.bf16, B: B, L: L, heads: nh, headDim: d)
+        }
+        PhaseTimer.time(.attnOut) { LinearBF16.forward(x: a16.attn.bf16, weights: w.attnOut, bias: nil, y: .f32(a.attnProj.pointer), M: rows, packed: !ws.training) }
+        if let dropout, let mask = a.dropMask1 { Dropout.apply(a.attnProj.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
+        PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, B: B, L: L, H: H) }
+        if ws.training { a.xMid.pointer.update(from: x, count: n) }
+
+        // MLP branch. Inference fuses bias and GELU into the product and writes bf16 directly.
+        PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulatedBF16(x: x, weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H, out: a16.h2.bf16, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer, B: B, L: L, H: H) }
+        if ws.training {
+            PhaseTimer.time(.mlpIn) { LinearBF16.forward(x: a16.h2.bf16, weights: w.mlpIn, bias: p.pointer(pre + "mlp.0.bias"), y: .f32(a.mlpPre.pointer), M: rows, packed: !ws.training) }
+            PhaseTimer.time(.gelu) { Activation.geluForwardBF16(a.mlpPre.pointer, a16.mlpAct.bf16, 4 * n) }
+        } else {
+            PhaseTimer.time(.mlpIn) { LinearBF16.forward(x: a16.h2.bf16, weights: w.mlpIn, bias: p.pointer(pre + "mlp.0.bias"), y: .bf16(a16.mlpAct.bf16), M: rows, gelu: true, packed: !ws.training) }
+        }
+        PhaseTimer.time(.mlpOut) { LinearBF16.forward(x: a16.mlpAct.bf16, weights: w.mlpOut, bias: p.pointer(pre + "mlp.2.bias"), y: .f32(a.mlpOut.pointer), M: rows, packed: !ws.training) }
+        if let dropout, let mask = a.dropMask2 { Dropout.apply(a.mlpOut.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
+        PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, B: B, L: L, H: H) }
     }
 }
 

@@ -79,7 +79,7 @@ public final class SamplerCore {
                 let st = steps[r / L]
                 let xi = Int(x[r])
                 let logRow = logits + i * V
-                for j in 0..<V { score[j] = expf(logRow[j]) }
+                FastMath.exp(logRow, into: score, count: V)
                 switch kind {
                 case .euler:
                     graph.reverseRate(xi, score: score, into: probs)

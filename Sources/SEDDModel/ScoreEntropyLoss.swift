@@ -7,19 +7,25 @@ import SEDDKernels
 /// Per-position entropies are computed in parallel and summed per sequence serially in Double, so the
 /// result does not depend on the thread count.
 public enum ScoreEntropyLoss {
-    /// Per-sequence losses [B] for the log-scores in `ws.logits` (every position; `ws.ids` = x_t).
+    /// Per-sequence losses [B] for the log-scores in `ws.logits` (`ws.ids` = x_t): every position,
+    /// or, with the absorbing graph, only the head rows (the masked positions; the entropy is zero
+    /// at the others).
     public static func losses(
         graph: any DiffusionGraph, ws: ForwardWorkspace, x0: UnsafePointer<Int32>, sigma: [Float], dsigma: [Float]
     ) -> [Double] {
         let B = ws.batch, L = ws.length, V = graph.dim
-        precondition(ws.headRowCount == B * L, "the loss needs a log-score at every position")
+        let rows = ws.headRowCount
+        precondition(rows == B * L || graph.isAbsorbing, "the loss needs a log-score at every position")
         precondition(sigma.count == B && dsigma.count == B, "sigma and dsigma must have one value per sequence")
-        let entropy = UnsafeMutablePointer<Double>.allocate(capacity: B * L)
-        defer { entropy.deallocate() }
-        let logits = ws.logits.pointer, xt = ws.ids.pointer
-        Parallel.forRange(B * L, grain: 8) { range in
-            for r in range {
-                let e = graph.scoreEntropy(logits + r * V, sigma: sigma[r / L], x: Int(xt[r]), x0: Int(x0[r]))
+        let mark = PhaseTimer.start()
+        defer { PhaseTimer.stop(.loss, mark) }
+        let entropy = ws.lossEntropy
+        if rows < B * L { entropy.update(repeating: 0, count: B * L) }
+        let logits = ws.logits.pointer, xt = ws.ids.pointer, headRows = ws.headRows.pointer
+        Parallel.forRange(rows, grain: 8) { range in
+            for i in range {
+                let r = Int(headRows[i])
+                let e = graph.scoreEntropy(logits + i * V, sigma: sigma[r / L], x: Int(xt[r]), x0: Int(x0[r]))
                 entropy[r] = Double(e)
             }
         }
@@ -30,26 +36,29 @@ public enum ScoreEntropyLoss {
         }
     }
 
-    /// Like `losses`, then replaces `ws.logits` by d mean_b(loss_b) / d logScore, ready for
-    /// `SEDDNetwork.backward`. Returns the per-sequence losses [B].
+    /// Like `losses`, then replaces `ws.logits` (its head rows) by d mean_b(loss_b) / d logScore, ready
+    /// for `SEDDNetwork.backward`. Returns the per-sequence losses [B].
     public static func lossesAndGradient(
         graph: any DiffusionGraph, ws: ForwardWorkspace, x0: UnsafePointer<Int32>, sigma: [Float], dsigma: [Float]
     ) -> [Double] {
+        precondition(ws.lossRowSlots > 0, "the loss gradient needs a training workspace")
         let out = losses(graph: graph, ws: ws, x0: x0, sigma: sigma, dsigma: dsigma)
+        let mark = PhaseTimer.start()
+        defer { PhaseTimer.stop(.loss, mark) }
         let B = ws.batch, L = ws.length, V = graph.dim
-        let logits = ws.logits.pointer, xt = ws.ids.pointer
+        let logits = ws.logits.pointer, xt = ws.ids.pointer, headRows = ws.headRows.pointer
         // The gradient of a row depends on the whole row, so each chunk writes into its own scratch row
         // and copies it back over the log-score.
-        let threads = Parallel.threadCount
-        let scratch = FloatBuffer(count: threads * V, zeroed: false)
-        Parallel.forChunks(B * L, grain: 8) { chunk, range in
-            let row = scratch.pointer + chunk * V
-            for r in range {
+        let scratch = ws.lossRowScratch.pointer
+        Parallel.forChunks(ws.headRowCount, grain: 8, maxChunks: ws.lossRowSlots) { chunk, range in
+            let row = scratch + chunk * V
+            for i in range {
+                let r = Int(headRows[i])
                 let b = r / L
                 let weight = dsigma[b] / Float(B)
                 graph.scoreEntropyGradient(
-                    logits + r * V, sigma: sigma[b], x: Int(xt[r]), x0: Int(x0[r]), weight: weight, into: row)
-                (logits + r * V).update(from: row, count: V)
+                    logits + i * V, sigma: sigma[b], x: Int(xt[r]), x0: Int(x0[r]), weight: weight, into: row)
+                (logits + i * V).update(from: row, count: V)
             }
         }
         return out

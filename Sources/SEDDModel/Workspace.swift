@@ -66,12 +66,25 @@ public final class ForwardWorkspace {
     public let lnfRstd: FloatBuffer
     public let hFinal: FloatBuffer       // [B, L, H] modulate(LN_final(x))
     public let logits: FloatBuffer       // [rows, V] log-score (after scale_by_sigma and scatter)
-    public let attnScratch: FloatBuffer  // [2, L, L]
+    public let attnScratch: FloatBuffer  // [attnScratchSlots, L, L]
+    /// Attention scratch matrices: one per thread (at least 2), so heads run in parallel.
+    public let attnScratchSlots: Int
     /// Rows of `logits` when only some positions get the output head (absorbing sampling).
     public let headRows: IntBuffer       // [B*L] flat position index per logits row
     public private(set) var headRowCount: Int
     /// Whether the last forward pass drew dropout masks (the backward pass applies them only then).
     public internal(set) var dropoutApplied = false
+    /// Training with the absorbing graph: the forward pass gives the output head only the masked
+    /// positions (the loss and its gradient are zero elsewhere), and `logits` holds those rows only,
+    /// in `headRows` order. On by default; off runs the head on every position (tests compare both).
+    public var headOnMaskedPositionsOnly = true
+    /// The bf16 path's buffers, made by the first bf16 forward pass on this workspace.
+    public internal(set) var bf16: BF16Workspace?
+    /// Per-position score entropies of the loss [B*L] (Double), kept here so the loss allocates nothing.
+    let lossEntropy: UnsafeMutablePointer<Double>
+    /// One gradient row [V] per thread for the loss's gradient.
+    let lossRowScratch: FloatBuffer
+    let lossRowSlots: Int
 
     public init(config: SEDDConfig, batch B: Int, length L: Int, training: Bool = false) {
         let H = config.hiddenSize, C = config.condDim, V = config.vocabularySize
@@ -93,10 +106,28 @@ public final class ForwardWorkspace {
         lnfRstd = FloatBuffer(count: B * L)
         hFinal = FloatBuffer(count: B * L * H)
         logits = FloatBuffer(count: B * L * V)
-        attnScratch = FloatBuffer(count: 2 * L * L)
+        attnScratchSlots = max(2, Parallel.threadCount)
+        attnScratch = FloatBuffer(count: attnScratchSlots * L * L)
+        lossEntropy = .allocate(capacity: B * L)
+        lossEntropy.initialize(repeating: 0, count: B * L)
+        lossRowSlots = training ? max(2, Parallel.threadCount) : 0
+        lossRowScratch = FloatBuffer(count: lossRowSlots * V)
         headRows = IntBuffer(count: B * L)
         headRowCount = B * L
         for r in 0..<(B * L) { headRows[r] = Int32(r) }
+    }
+
+    deinit { lossEntropy.deallocate() }
+
+    /// Restricts the output head to the positions whose token is `token` (allocation-free).
+    public func selectHeadRows(withToken token: Int) {
+        let t = Int32(token), ids = self.ids.pointer
+        var n = 0
+        for r in 0..<(batch * length) where ids[r] == t {
+            headRows[n] = Int32(r)
+            n += 1
+        }
+        headRowCount = n
     }
 
     /// Restricts the output head to the given flat positions (b * L + l); nil means every position.
@@ -112,9 +143,14 @@ public final class ForwardWorkspace {
     }
 
     /// Bytes held by this workspace (for `--max-memory`).
-    public static func bytes(config: SEDDConfig, batch B: Int, length L: Int, training: Bool) -> Int {
+    /// `precision` adds the bf16 path's buffers (it defaults to the precision new networks get).
+    public static func bytes(
+        config: SEDDConfig, batch B: Int, length L: Int, training: Bool, precision: Precision = .processDefault
+    ) -> Int {
         let H = config.hiddenSize, V = config.vocabularySize
         let perBlock = B * L * H * 4 * 16 + (training ? B * config.heads * L * L * 4 + 2 * B * L * H * 4 : 0)
-        return 4 * (B * L * V + 2 * L * L + 3 * B * L * H) + perBlock * (training ? config.blocks : 1)
+        let bf16 = precision == .bf16 ? BF16Workspace.bytes(config: config, batch: B, length: L, training: training) : 0
+        return 4 * (B * L * V + max(2, Parallel.threadCount) * L * L + 3 * B * L * H) + perBlock * (training ? config.blocks : 1)
+            + bf16
     }
 }

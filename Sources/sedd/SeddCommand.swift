@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SEDDKernels
+import SEDDModel
 
 /// The `sedd` command line: the composition root that wires the rooms together.
 @main
@@ -31,10 +32,18 @@ struct Sedd: ParsableCommand {
 
 /// Options every model-running command shares.
 struct EngineOptions: ParsableArguments {
-    @Option(help: "Threads for the engine and the GEMM library (default: every core).")
+    @Option(help: "Threads for the engine and the GEMM libraries, OpenBLAS and oneDNN (default: every core).")
     var threads: Int?
 
+    @Option(help: "Matrix products in bf16 (AMX, fp32 accumulation) or fp32 (the reference path). Default: bf16 where the processor has AMX, fp32 elsewhere.")
+    var precision: Precision?
+
     func apply() throws {
+        let chosen = precision ?? .preferred
+        if chosen == .bf16 && !OneDNN.isAvailable {
+            throw CLIError("--precision bf16 needs oneDNN (libdnnl), which could not create a CPU engine; use --precision fp32")
+        }
+        Precision.processDefault = chosen
         if let threads {
             guard (1...256).contains(threads) else {
                 throw CLIError("--threads must be between 1 and 256, got \(threads)")
@@ -45,3 +54,5 @@ struct EngineOptions: ParsableArguments {
         }
     }
 }
+
+extension Precision: ExpressibleByArgument {}

@@ -121,3 +121,60 @@ final class KernelTests: XCTestCase {
         XCTAssertNotEqual(c.next(), d.next())
     }
 }
+
+extension KernelTests {
+    func testParallelAttentionKeepsProbabilitiesAndUsesEverySlot() {
+        let B = 2, L = 300, heads = 3, d = 8, H = heads * d  // L above the 256-row block
+        let qkv = random(B * L * 3 * H)
+        let ref = FloatBuffer(count: B * L * H)
+        Attention.forwardNaive(qkv: qkv.pointer, out: ref.pointer, B: B, L: L, heads: heads, headDim: d)
+        for slots in [1, 2, 4] {
+            let out = FloatBuffer(count: B * L * H), probs = FloatBuffer(count: B * heads * L * L)
+            let scratch = FloatBuffer(count: slots * L * L)
+            Attention.forward(qkv: qkv.pointer, out: out.pointer, probs: nil, scratch: scratch.pointer, scratchSlots: slots, B: B, L: L, heads: heads, headDim: d)
+            for i in 0..<out.count { XCTAssertEqual(out[i], ref[i], accuracy: 1e-5) }
+            Attention.forward(qkv: qkv.pointer, out: out.pointer, probs: probs.pointer, scratch: scratch.pointer, scratchSlots: slots, B: B, L: L, heads: heads, headDim: d)
+            for i in 0..<out.count { XCTAssertEqual(out[i], ref[i], accuracy: 1e-5) }
+            // Every probability row sums to one.
+            for r in stride(from: 0, to: B * heads * L, by: 97) {
+                XCTAssertEqual((0..<L).reduce(0) { $0 + probs[r * L + $1] }, 1, accuracy: 1e-5)
+            }
+        }
+    }
+
+    func testLayerNormRowsBackwardEqualsFullBackwardWithZeroGradientElsewhere() {
+        let B = 2, L = 5, H = 19
+        let x = random(B * L * H), w = random(H), mod = random(B * 2 * H)
+        let rows: [Int32] = [1, 4, 7, 8]
+        let mean = FloatBuffer(count: B * L), rstd = FloatBuffer(count: B * L)
+        let full = FloatBuffer(count: B * L * H)
+        LayerNorm.forwardModulated(x: x.pointer, weight: w.pointer, shift: mod.pointer, scale: mod.pointer + H, modStride: 2 * H, out: full.pointer, mean: mean.pointer, rstd: rstd.pointer, B: B, L: L, H: H)
+        let compactOut = FloatBuffer(count: rows.count * H)
+        let mean2 = FloatBuffer(count: B * L), rstd2 = FloatBuffer(count: B * L)
+        rows.withUnsafeBufferPointer { r in
+            LayerNorm.forwardModulatedRows(x: x.pointer, rows: r.baseAddress!, rowCount: rows.count, L: L, weight: w.pointer, shift: mod.pointer, scale: mod.pointer + H, modStride: 2 * H, out: compactOut.pointer, H: H, mean: mean2.pointer, rstd: rstd2.pointer)
+        }
+        for (i, r) in rows.enumerated() {
+            for j in 0..<H { XCTAssertEqual(compactOut[i * H + j], full[Int(r) * H + j], accuracy: 1e-6) }
+            XCTAssertEqual(mean2[Int(r)], mean[Int(r)])
+        }
+        let compactGrad = random(rows.count * H)
+        let fullGrad = FloatBuffer(count: B * L * H)
+        for (i, r) in rows.enumerated() { for j in 0..<H { fullGrad[Int(r) * H + j] = compactGrad[i * H + j] } }
+        func run(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+            let dx = FloatBuffer(count: B * L * H), dw = FloatBuffer(count: H), dmod = FloatBuffer(count: B * 2 * H)
+            for i in 0..<dx.count { dx[i] = 9 }  // overwritten, zero where no row is listed
+            body(dx.pointer, dw.pointer, dmod.pointer, dmod.pointer + H)
+            return dx.array + dw.array + dmod.array
+        }
+        let a = run { dx, dw, dsh, dsc in
+            LayerNorm.backwardModulated(dOut: fullGrad.pointer, x: x.pointer, weight: w.pointer, scale: mod.pointer + H, modStride: 2 * H, mean: mean.pointer, rstd: rstd.pointer, dx: dx, dWeight: dw, dShift: dsh, dScale: dsc, B: B, L: L, H: H)
+        }
+        let b = run { dx, dw, dsh, dsc in
+            rows.withUnsafeBufferPointer { r in
+                LayerNorm.backwardModulatedRows(dOut: compactGrad.pointer, rows: r.baseAddress!, rowCount: rows.count, x: x.pointer, weight: w.pointer, scale: mod.pointer + H, modStride: 2 * H, mean: mean2.pointer, rstd: rstd2.pointer, dx: dx, dWeight: dw, dShift: dsh, dScale: dsc, B: B, L: L, H: H)
+            }
+        }
+        for i in 0..<a.count { XCTAssertEqual(a[i], b[i], accuracy: 1e-5, "at \(i)") }
+    }
+}

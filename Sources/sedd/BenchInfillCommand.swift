@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import InfillEngine
+import SEDDKernels
+import SEDDModel
+import Tokenizers
+
+/// `sedd bench infill`: latency of whole infills through the engine (layout, sampling, decoding,
+/// scoring), as the daemon serves them, with the FLOP floor of the forward passes they run.
+struct BenchInfill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infill",
+        abstract: "Time repeated infills through the InfillEngine: p50/p95 against the FLOP floor at the measured GEMM rate.")
+
+    @Option(help: "A model directory (config, weights, tokenizer); without it a random network of --config.")
+    var model: String?
+    @Option(help: "small, medium, default-infill, or a config.json path (when no --model).")
+    var config: String = "default-infill"
+    @Option(help: "Tokens in the hole.") var hole: Int = 32
+    @Option(help: "Tokens in the window (text around the hole plus the hole).") var window: Int = 512
+    @Option(help: "Sampling steps.") var steps: Int = 8
+    @Option(help: "Timed infills (after one warm-up).") var repeats: Int = 10
+    @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup var engine: EngineOptions
+
+    func run() throws {
+        try engine.apply()
+        guard hole >= 1, window > hole, steps >= 1, repeats >= 1 else {
+            throw CLIError("--hole, --steps and --repeats must be positive and --window larger than --hole")
+        }
+        let infill: InfillEngine
+        if let model {
+            infill = try InfillEngine.load(modelDirectory: URL(fileURLWithPath: model))
+        } else {
+            var cfg = try BenchConfigs.resolve(config)
+            cfg.length = window
+            let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>"])
+            infill = InfillEngine(network: BenchConfigs.randomNetwork(cfg), tokenizer: tokenizer, name: cfg.name)
+        }
+        guard window <= infill.contextLength else {
+            throw CLIError("--window \(window) is longer than the model's context of \(infill.contextLength) tokens")
+        }
+        let request = InfillRequest(
+            segments: Self.segments(tokenizer: infill.tokenizer, tokens: window - hole), holeTokens: [hole], steps: steps,
+            seed: 1)
+        let first = try infill.infill(request)  // warm-up: weights packed, primitives created
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = try infill.infill(request)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        times.sort()
+        let p50 = BenchConfigs.percentile(times, 0.5), p95 = BenchConfigs.percentile(times, 0.95)
+        // Forward passes: one per step, the denoiser, and the scorer's; the head sees at most the hole.
+        let net = infill.network
+        let passes = steps + 2
+        let plan = GEMMPlan.forward(net.config, batch: 1, length: first.windowTokens, headRows: hole)
+        let floor = plan.floorMs(precision: net.precision) * Double(passes)
+        if json {
+            try BenchConfigs.printJSON([
+                "model": model ?? config, "hole": hole, "windowTokens": first.windowTokens, "steps": steps,
+                "repeats": repeats, "threads": Parallel.threadCount, "precision": net.precision.rawValue,
+                "p50Ms": p50, "p95Ms": p95, "bestMs": times[0], "forwardPasses": passes, "floorMs": floor,
+                "ratioToFloor": p50 / floor, "gflop": plan.flops * Double(passes) / 1e9,
+            ])
+            return
+        }
+        print("infill \(model ?? net.config.name): \(hole)-token hole, \(first.windowTokens)-token window, \(steps) steps; \(Parallel.threadCount) threads; precision \(net.precision)")
+        print(String(format: "  p50 %.1f ms, p95 %.1f ms, best %.1f ms over %d infills", p50, p95, times[0], repeats))
+        print(String(format: "  FLOP floor %.1f ms (%d forward passes, %.1f GFLOP, at the measured %@ rate): p50 is %.2fx the floor", floor, passes, plan.flops * Double(passes) / 1e9, net.precision.rawValue, p50 / floor))
+    }
+
+    /// Prefix and suffix text of about `tokens` tokens in all (source-like lines, split evenly).
+    static func segments(tokenizer: any Tokenizer, tokens: Int) -> [String] {
+        let line = "    let value = compute(index, scale: 0.5) // keep the running total in range\n"
+        var text = ""
+        while tokenizer.encode(text, allowSpecial: false).count < tokens + 64 { text += line }
+        let ids = tokenizer.encode(text, allowSpecial: false)
+        let before = tokens / 2, after = tokens - before
+        let prefix = String(decoding: tokenizer.decodeBytes(Array(ids.prefix(before))), as: UTF8.self)
+        let suffix = String(decoding: tokenizer.decodeBytes(Array(ids.suffix(after))), as: UTF8.self)
+        return [prefix, suffix]
+    }
+}
