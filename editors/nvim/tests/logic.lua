@@ -247,6 +247,31 @@ test('a daemon with another protocolVersion is refused with a clear error', func
   sedd.setup(base_settings())
 end)
 
+test("Neovim's built-in vim.lsp client gets an infill from the daemon (no plugin involved)", function()
+  local id = vim.lsp.start_client({ name = 'sedd-raw', cmd = { binary, 'serve', '--model', model } })
+  check(id, 'vim.lsp.start_client returned no client')
+  local client
+  wait(20000, function()
+    client = vim.lsp.get_client_by_id(id)
+    return client ~= nil and client.initialized == true
+  end, 'the LSP handshake')
+  local params = { prefix = 'local x = ', suffix = '\nreturn x\n', length = 4, steps = 2, seed = 5 }
+  local result, err
+  local function handler(e, r) err, result = e, r end
+  if vim.fn.has('nvim-0.11') == 1 then
+    client:request('sedd/infill', params, handler)
+  else
+    client.request('sedd/infill', params, handler)
+  end
+  wait(20000, function() return result ~= nil or err ~= nil end, 'the sedd/infill answer')
+  check(err == nil, 'error: ' .. vim.inspect(err))
+  local item = result.items[1]
+  eq(type(item.fills[1]), 'string', 'fills[1]')
+  eq(item.text, params.prefix .. item.fills[1] .. params.suffix, 'text outside the hole kept')
+  if vim.fn.has('nvim-0.11') == 1 then client:stop() else client.stop() end
+  wait(10000, function() return vim.lsp.get_client_by_id(id) == nil end, 'the client to stop')
+end)
+
 for _, t in ipairs(tests) do
   local ok, err = pcall(t.fn)
   if ok then
