@@ -98,6 +98,8 @@ public final class TrainingSession {
     /// successive evaluations are comparable. Nil when there is no validation data.
     public func validate() -> Double? {
         guard !validationBlocks.isEmpty else { return nil }
+        // The EMA moved since the last evaluation: its bf16 copies (if that path runs) must follow.
+        evaluator.network.parametersDidChange()
         return evaluator.evaluate(blocks: validationBlocks, bytes: 0, samples: 1, seed: trainer.options.seed ^ 0x5EED_E7A1)
             .natsPerToken
     }
