@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def main(log_path, latency_path, out_dir):
     rows = [json.loads(line) for line in open(log_path) if line.strip()]
-    rows = [r for r in rows if not r.get("skipped")]
+    rows = [r for r in rows if "loss" in r and not r.get("skipped")]  # evaluation rows have no loss
     length = 512
     steps = [r["step"] for r in rows]
     # The loss is summed over a block's positions; per token it is the ELBO's nats per token.
