@@ -27,6 +27,7 @@ public final class InfillEngine {
     public let paddingID: Int?
     /// Ids that never reach a fill's text: the padding and every other special token.
     private let specialIDs: Set<Int>
+    private let firstStep = FirstStepLogProbabilities()
     private lazy var healing = HealingChooser(
         network: network, tokenizer: tokenizer,
         tokenBytes: HealingChooser.tokenBytes(tokenizer: tokenizer, modelTokens: network.config.tokens))
@@ -83,21 +84,28 @@ public final class InfillEngine {
     ) throws -> InfillResult {
         try validate(request)
         let start = DispatchTime.now().uptimeNanoseconds
-        let prepared = try prepare(request)
+        var clock = StageClock(start: start)
+        var stages = InfillStageTimes()
+        let prepared = try prepare(request, stages: &stages)
         let window = prepared.window, healings = prepared.healings, healedPositions = prepared.healedPositions
         let L = window.tokens.count, B = request.candidates
         let ws = workspace(batch: B, length: L)
+        clock.lap()
 
         let holePositions = Set(window.holeRanges.flatMap { $0 }).subtracting(healedPositions)
         let fixedPositions = (0..<L).filter { !holePositions.contains($0) }
         let fixed = FixedTokens(positions: fixedPositions, tokens: fixedPositions.map { window.tokens[$0] })
         let seeds = (0..<B).map { request.seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
+        // With the absorbing graph the first step's pass is the scorer's (see FirstStepLogProbabilities).
+        let scoreFromFirstStep = network.config.graph == .absorb && !holePositions.isEmpty
+        let realTokens = network.config.tokens, rowStride = network.config.vocabularySize
 
         let sampled = withoutActuallyEscaping(isCancelled) { cancelled in
             sampler.sample(
                 ws: ws, options: SamplingOptions(steps: request.steps, predictor: request.predictor),
                 fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds
             ) { step, steps, x in
+                if step == 1 && scoreFromFirstStep { self.firstStep.capture(ws, rowStride: rowStride, realTokens: realTokens) }
                 if let progress {
                     let fills = (0..<B).map { b in window.holeRanges.map { self.previewText(x, row: b, length: L, range: $0) } }
                     progress(step, steps, fills)
@@ -106,8 +114,17 @@ public final class InfillEngine {
             }
         }
         guard let sequences = sampled else { throw InfillEngineError.cancelled }
+        stages.samplingMs = clock.lap()
+        stages.forwardPasses += request.steps + 1
 
-        let scores = FillScorer(network: network).score(sequences: sequences, holeRanges: window.holeRanges, workspace: ws, tokenizer: tokenizer)
+        let scores: [Double]
+        if scoreFromFirstStep {
+            scores = FillScorer.score(sequences: sequences, holeRanges: window.holeRanges, captured: firstStep, tokenizer: tokenizer)
+        } else {
+            scores = FillScorer(network: network).score(sequences: sequences, holeRanges: window.holeRanges, workspace: ws, tokenizer: tokenizer)
+            stages.forwardPasses += 1
+        }
+        stages.scoringMs = clock.lap()
         var candidates: [InfillCandidateResult] = []
         for (b, seq) in sequences.enumerated() {
             let fills = zip(window.holeRanges, healings).map { range, heal -> String in
@@ -118,11 +135,12 @@ public final class InfillEngine {
             candidates.append(InfillCandidateResult(fills: fills, score: scores[b]))
         }
         candidates.sort { $0.score > $1.score }
+        stages.decodingMs = clock.lap()
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         return InfillResult(
             candidates: candidates, prefixTokens: window.prefixTokens, suffixTokens: window.suffixTokens,
             prefixTruncated: window.prefixTruncated, suffixTruncated: window.suffixTruncated, windowTokens: L, computeMs: ms,
-            language: prepared.language)
+            language: prepared.language, stages: stages)
     }
 
     /// A request laid out for sampling: the window (tag first, holes masked, healed edge positions
@@ -136,6 +154,13 @@ public final class InfillEngine {
     }
 
     func prepare(_ request: InfillRequest) throws -> Prepared {
+        var stages = InfillStageTimes()
+        return try prepare(request, stages: &stages)
+    }
+
+    /// `prepare`, recording the layout and healing times and passes in `stages`.
+    func prepare(_ request: InfillRequest, stages: inout InfillStageTimes) throws -> Prepared {
+        var clock = StageClock(start: DispatchTime.now().uptimeNanoseconds)
         let config = network.config
         let language = language(of: request)
         let tag = language.flatMap { languageTags[$0] }
@@ -152,10 +177,12 @@ public final class InfillEngine {
         }
         var healedPositions = Set<Int>()
         let L = window.tokens.count
-        for (range, heal) in zip(window.holeRanges, healings) where heal != HoleHealing() {
-            let fixed = healing.choose(tokens: &window.tokens, hole: range, healing: heal, workspace: workspace(batch: 1, length: L))
-            healedPositions.formUnion(fixed)
-        }
+        stages.layoutMs = clock.lap()
+        let edges = zip(window.holeRanges, healings).map { HealingChooser.Edge(hole: $0, healing: $1) }
+        let chosen = healing.choose(tokens: &window.tokens, holes: edges, workspace: workspace(batch: 1, length: L))
+        healedPositions.formUnion(chosen.positions)
+        stages.forwardPasses += chosen.forwardPasses
+        stages.healingMs = clock.lap()
         return Prepared(window: window, healings: healings, healedPositions: healedPositions, language: tag == nil ? nil : language)
     }
 

@@ -57,6 +57,26 @@ public struct InfillResult: Sendable {
     public var computeMs: Double
     /// The language whose tag the model saw, nil when none applied.
     public var language: String?
+    /// Where `computeMs` went.
+    public var stages = InfillStageTimes()
+}
+
+/// Wall-clock milliseconds of an infill's stages (they add up to about `computeMs`), and how many
+/// forward passes it ran: for people tuning latency, and `sedd bench infill --stages`.
+public struct InfillStageTimes: Sendable, Equatable {
+    /// Tokenizing the text and laying out the window.
+    public var layoutMs = 0.0
+    /// Choosing the tokens of healed hole edges (a forward pass per healed edge token).
+    public var healingMs = 0.0
+    /// The sampler: its forward passes and per-position probability rows and draws.
+    public var samplingMs = 0.0
+    /// Scoring the candidates (from the sampler's first step, or a pass of its own).
+    public var scoringMs = 0.0
+    /// Decoding fills to text.
+    public var decodingMs = 0.0
+    /// Forward passes run: healing, sampling steps, the denoiser and, when needed, the scorer.
+    public var forwardPasses = 0
+    public init() {}
 }
 
 /// Why an infill could not be served. Messages name the field and what is accepted.

@@ -20,6 +20,8 @@ struct BenchInfill: ParsableCommand {
     @Option(help: "Tokens in the window (text around the hole plus the hole).") var window: Int = 512
     @Option(help: "Sampling steps.") var steps: Int = 8
     @Option(help: "Timed infills (after one warm-up).") var repeats: Int = 10
+    @Flag(help: "Also print where the time went: layout, healing, sampling, scoring, decoding (medians).")
+    var stages = false
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var engine: EngineOptions
 
@@ -45,16 +47,20 @@ struct BenchInfill: ParsableCommand {
             seed: 1)
         let first = try infill.infill(request)  // warm-up: weights packed, primitives created
         var times: [Double] = []
+        var stageRuns: [InfillStageTimes] = []
         for _ in 0..<repeats {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = try infill.infill(request)
+            let result = try infill.infill(request)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            stageRuns.append(result.stages)
         }
         times.sort()
         let p50 = BenchConfigs.percentile(times, 0.5), p95 = BenchConfigs.percentile(times, 0.95)
-        // Forward passes: one per step, the denoiser, and the scorer's; the head sees at most the hole.
+        // Forward passes as the engine counts them (healing, steps, denoiser, scorer when it needs
+        // its own); the head sees at most the hole.
         let net = infill.network
-        let passes = steps + 2
+        let passes = first.stages.forwardPasses
+        let stageMedians = StageMedians(stageRuns)
         let plan = GEMMPlan.forward(net.config, batch: 1, length: first.windowTokens, headRows: hole)
         let floor = plan.floorMs(precision: net.precision) * Double(passes)
         if json {
@@ -63,12 +69,17 @@ struct BenchInfill: ParsableCommand {
                 "repeats": repeats, "threads": Parallel.threadCount, "precision": net.precision.rawValue,
                 "p50Ms": p50, "p95Ms": p95, "bestMs": times[0], "forwardPasses": passes, "floorMs": floor,
                 "ratioToFloor": p50 / floor, "gflop": plan.flops * Double(passes) / 1e9,
+                "stagesMs": stageMedians.dictionary,
             ])
             return
         }
         print("infill \(model ?? net.config.name): \(hole)-token hole, \(first.windowTokens)-token window, \(steps) steps; \(Parallel.threadCount) threads; precision \(net.precision)")
         print(String(format: "  p50 %.1f ms, p95 %.1f ms, best %.1f ms over %d infills", p50, p95, times[0], repeats))
         print(String(format: "  FLOP floor %.1f ms (%d forward passes, %.1f GFLOP, at the measured %@ rate): p50 is %.2fx the floor", floor, passes, plan.flops * Double(passes) / 1e9, net.precision.rawValue, p50 / floor))
+        if stages {
+            print("  stages (medians over the timed infills):")
+            for (name, ms) in stageMedians.rows { print(String(format: "    %-10@ %8.1f ms", name, ms)) }
+        }
     }
 
     /// Prefix and suffix text of about `tokens` tokens in all (source-like lines, split evenly).
@@ -82,4 +93,22 @@ struct BenchInfill: ParsableCommand {
         let suffix = String(decoding: tokenizer.decodeBytes(Array(ids.suffix(after))), as: UTF8.self)
         return [prefix, suffix]
     }
+}
+
+/// Per-stage medians of repeated infills, in the engine's stage order.
+struct StageMedians {
+    let rows: [(String, Double)]
+
+    init(_ runs: [InfillStageTimes]) {
+        func median(_ value: (InfillStageTimes) -> Double) -> Double {
+            runs.isEmpty ? 0 : BenchConfigs.percentile(runs.map(value).sorted(), 0.5)
+        }
+        rows = [
+            ("layout", median { $0.layoutMs }), ("healing", median { $0.healingMs }),
+            ("sampling", median { $0.samplingMs }), ("scoring", median { $0.scoringMs }),
+            ("decoding", median { $0.decodingMs }),
+        ]
+    }
+
+    var dictionary: [String: Double] { Dictionary(uniqueKeysWithValues: rows) }
 }
