@@ -45,3 +45,15 @@ extension PhaseTimer {
         return result
     }
 }
+
+extension PhaseTimer.Phase {
+    /// Whether the phase is a top-level part of the forward pass (the attention sub-phases nest inside
+    /// `attention`; the backward and loss phases are not forward): summing these gives the pass's time.
+    public var isForwardTopLevel: Bool {
+        switch self {
+        case .attentionScores, .softmax, .attentionValues: return false
+        case .backwardHead, .backwardLinear, .backwardAttention, .backwardLayerNorm, .backwardPointwise, .loss: return false
+        default: return true
+        }
+    }
+}

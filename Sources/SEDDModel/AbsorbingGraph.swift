@@ -77,3 +77,33 @@ public struct AbsorbingGraph: DiffusionGraph {
 
     public func limitToken(uniform: Double) -> Int { mask }
 }
+
+extension AbsorbingGraph {
+    /// The analytic (or denoiser) step's probability row at a masked position, from its log-score row,
+    /// in one vector pass: what `exp`, `staggeredScore`, `transpTransition(mask)` and their product
+    /// compute one after another (`SamplerCore`'s general path, the test oracle), with the same
+    /// factors: probs[j] = e^l_j * e^ds * (1 - e^-ds) off the mask, and at the mask
+    /// (e^l_mask * e^ds + (1 - e^ds) * sum_j e^l_j) * (e^-ds + (1 - e^-ds)).
+    /// The sum runs in fp32 lanes per 16 and in Double across them (the oracle sums in Double).
+    public func maskedStepProbabilities(_ logScore: UnsafePointer<Float>, dsigma: Float, into out: UnsafeMutablePointer<Float>) {
+        let e = expf(dsigma), eNeg = expf(-dsigma)
+        let offMask = e * (1 - eNeg)
+        let factor = SIMD16<Float>(repeating: offMask)
+        var total = 0.0
+        var j = 0
+        while j + 16 <= dim {
+            let s = FastMath.exp(UnsafeRawPointer(logScore + j).loadUnaligned(as: SIMD16<Float>.self))
+            total += Double(s.sum())
+            UnsafeMutableRawPointer(out + j).storeBytes(of: s * factor, as: SIMD16<Float>.self)
+            j += 16
+        }
+        while j < dim {
+            let s = FastMath.exp(logScore[j])
+            total += Double(s)
+            out[j] = s * offMask
+            j += 1
+        }
+        let scoreAtMask = FastMath.exp(logScore[mask])
+        out[mask] = (scoreAtMask * e + (1 - e) * Float(total)) * (eNeg + (1 - eNeg))
+    }
+}

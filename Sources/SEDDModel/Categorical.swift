@@ -42,3 +42,52 @@ public enum Categorical {
         return best
     }
 }
+
+extension Categorical {
+    /// `inverseCDF` in 16-wide chunks: the total from vector sums of the positive weights, then a walk
+    /// over chunk sums and a scalar walk inside the chunk the target falls in. The same distribution
+    /// (only where rounding puts a boundary may a draw move to a neighbour); `inverseCDF` stays the
+    /// oracle. About ten times faster over a 16k vocabulary, which the sampler draws from per position
+    /// per step.
+    public static func inverseCDFChunked(_ p: UnsafePointer<Float>, count: Int, uniform u: Double) -> Int {
+        let zero = SIMD16<Float>(repeating: 0)
+        @inline(__always) func positiveChunk(_ j: Int) -> SIMD16<Float> {
+            var v = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD16<Float>.self)
+            v.replace(with: zero, where: .!(v .> zero))  // negatives and NaN never win
+            return v
+        }
+        let whole = count / 16 * 16
+        var total = 0.0
+        var j = 0
+        while j < whole { total += Double(positiveChunk(j).sum()); j += 16 }
+        for k in whole..<count where p[k] > 0 { total += Double(p[k]) }
+        if !(total > 0) || !total.isFinite { return firstMaximum(p, count: count) }
+        let target = u * total
+        var running = 0.0
+        var last = -1
+        j = 0
+        while j < whole {
+            let chunk = Double(positiveChunk(j).sum())
+            if chunk > 0 {
+                if running + chunk > target {
+                    for k in j..<(j + 16) where p[k] > 0 {
+                        running += Double(p[k])
+                        last = k
+                        if running > target { return k }
+                    }
+                    // Rounding between the chunk's vector and scalar sums: the chunk's last positive wins.
+                    return last
+                }
+                running += chunk
+                for k in stride(from: j + 15, through: j, by: -1) where p[k] > 0 { last = k; break }
+            }
+            j += 16
+        }
+        for k in whole..<count where p[k] > 0 {
+            running += Double(p[k])
+            last = k
+            if running > target { return k }
+        }
+        return last >= 0 ? last : firstMaximum(p, count: count)
+    }
+}

@@ -65,7 +65,7 @@ public final class DiffusionSampler {
             project()
             let t = [Float](repeating: grid.times[n], count: B)
             core.visitStep(kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false) { r, probs, count in
-                xp[r] = Int32(Categorical.inverseCDF(probs, count: count, uniform: Self.uniform(seeds[r / L], step: n, position: r % L)))
+                xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: n, position: r % L)))
             }
             if let onStep, !onStep(n + 1, options.steps, xp) { return nil }
         }
@@ -73,7 +73,7 @@ public final class DiffusionSampler {
             project()
             let t = [Float](repeating: grid.times[options.steps], count: B)
             core.visitStep(.denoise, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false) { r, probs, count in
-                xp[r] = Int32(Categorical.inverseCDF(probs, count: count, uniform: Self.uniform(seeds[r / L], step: options.steps, position: r % L)))
+                xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: options.steps, position: r % L)))
             }
         }
         project()

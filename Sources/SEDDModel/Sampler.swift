@@ -71,6 +71,9 @@ public final class SamplerCore {
         let count = ws.headRowCount
         let logits = ws.logits.pointer, headRows = ws.headRows.pointer, scratch = rowScratch.pointer
         let graph = self.graph
+        // Masked rows of the absorbing graph take the fused one-pass row (the general path below is
+        // its oracle, and still serves every other row).
+        let absorbing = graph as? AbsorbingGraph
         Parallel.forChunks(count, grain: 1) { chunk, range in
             let score = scratch + chunk * 2 * V
             let probs = score + V
@@ -79,6 +82,11 @@ public final class SamplerCore {
                 let st = steps[r / L]
                 let xi = Int(x[r])
                 let logRow = logits + i * V
+                if kind != .euler, let absorbing, xi == absorbing.mask {
+                    absorbing.maskedStepProbabilities(logRow, dsigma: st.dsigma, into: probs)
+                    row(r, probs, kind == .denoise ? V - 1 : V)
+                    continue
+                }
                 FastMath.exp(logRow, into: score, count: V)
                 switch kind {
                 case .euler:

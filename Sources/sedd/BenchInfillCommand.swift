@@ -48,6 +48,11 @@ struct BenchInfill: ParsableCommand {
         let first = try infill.infill(request)  // warm-up: weights packed, primitives created
         var times: [Double] = []
         var stageRuns: [InfillStageTimes] = []
+        // With --stages the phase timers also run, to split the sampler's time into its forward passes
+        // and the rest (probability rows and draws).
+        PhaseTimer.reset()
+        PhaseTimer.enabled = stages
+        defer { PhaseTimer.enabled = false }
         for _ in 0..<repeats {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let result = try infill.infill(request)
@@ -61,6 +66,7 @@ struct BenchInfill: ParsableCommand {
         let net = infill.network
         let passes = first.stages.forwardPasses
         let stageMedians = StageMedians(stageRuns)
+        let forwardMs = PhaseTimer.milliseconds.filter { $0.0.isForwardTopLevel }.reduce(0) { $0 + $1.1 } / Double(repeats)
         let plan = GEMMPlan.forward(net.config, batch: 1, length: first.windowTokens, headRows: hole)
         let floor = plan.floorMs(precision: net.precision) * Double(passes)
         if json {
@@ -79,6 +85,7 @@ struct BenchInfill: ParsableCommand {
         if stages {
             print("  stages (medians over the timed infills):")
             for (name, ms) in stageMedians.rows { print(String(format: "    %-10@ %8.1f ms", name, ms)) }
+            print(String(format: "    of which forward passes %.1f ms (mean, %d passes, phase timers on)", forwardMs, passes))
         }
     }
 
