@@ -49,6 +49,8 @@ public final class InfillBenchmark {
         public var insideWord: Bool
         public var spanBytes: Int
         public var spanTokens: Int
+        /// The span's true text (what the fills are compared with).
+        public var span: String
         public var trueHole: Attempt
         public var defaultHole: Attempt
     }
@@ -69,7 +71,7 @@ public final class InfillBenchmark {
         }
         return CaseResult(
             key: c.key, language: c.language, kind: c.kind, insideWord: c.insideWord, spanBytes: bytes,
-            spanTokens: spanIDs.count, trueHole: try attempt(hole: max(1, spanIDs.count)),
+            spanTokens: spanIDs.count, span: c.span, trueHole: try attempt(hole: max(1, spanIDs.count)),
             defaultHole: try attempt(hole: defaultHoleTokens))
     }
 
