@@ -29,11 +29,41 @@ public enum ScoreEntropyLoss {
                 entropy[r] = Double(e)
             }
         }
-        return (0..<B).map { b in
+        return sequenceSums(entropy, B: B, L: L, dsigma: dsigma)
+    }
+
+    /// dsigma_b times the sum of sequence b's entropies, serially in Double.
+    static func sequenceSums(_ entropy: UnsafePointer<Double>, B: Int, L: Int, dsigma: [Float]) -> [Double] {
+        (0..<B).map { b in
             var s = 0.0
             for l in 0..<L { s += entropy[b * L + l] }
             return Double(dsigma[b]) * s
         }
+    }
+
+    /// `lossesAndGradient` for the absorbing graph: entropy and gradient of each head row in one pass,
+    /// in place (`AbsorbingGraph.scoreEntropyAndGradientInPlace`), the same numbers bit for bit.
+    static func fusedAbsorbing(
+        _ graph: AbsorbingGraph, ws: ForwardWorkspace, x0: UnsafePointer<Int32>, sigma: [Float], dsigma: [Float]
+    ) -> [Double] {
+        let B = ws.batch, L = ws.length, V = graph.dim
+        let rows = ws.headRowCount
+        precondition(sigma.count == B && dsigma.count == B, "sigma and dsigma must have one value per sequence")
+        let mark = PhaseTimer.start()
+        defer { PhaseTimer.stop(.loss, mark) }
+        let entropy = ws.lossEntropy
+        if rows < B * L { entropy.update(repeating: 0, count: B * L) }
+        let logits = ws.logits.pointer, xt = ws.ids.pointer, headRows = ws.headRows.pointer
+        Parallel.forRange(rows, grain: 8) { range in
+            for i in range {
+                let r = Int(headRows[i])
+                let b = r / L
+                let e = graph.scoreEntropyAndGradientInPlace(
+                    logits + i * V, sigma: sigma[b], x: Int(xt[r]), x0: Int(x0[r]), weight: dsigma[b] / Float(B))
+                entropy[r] = Double(e)
+            }
+        }
+        return sequenceSums(entropy, B: B, L: L, dsigma: dsigma)
     }
 
     /// Like `losses`, then replaces `ws.logits` (its head rows) by d mean_b(loss_b) / d logScore, ready
@@ -42,6 +72,9 @@ public enum ScoreEntropyLoss {
         graph: any DiffusionGraph, ws: ForwardWorkspace, x0: UnsafePointer<Int32>, sigma: [Float], dsigma: [Float]
     ) -> [Double] {
         precondition(ws.lossRowSlots > 0, "the loss gradient needs a training workspace")
+        if let absorbing = graph as? AbsorbingGraph {
+            return fusedAbsorbing(absorbing, ws: ws, x0: x0, sigma: sigma, dsigma: dsigma)
+        }
         let out = losses(graph: graph, ws: ws, x0: x0, sigma: sigma, dsigma: dsigma)
         let mark = PhaseTimer.start()
         defer { PhaseTimer.stop(.loss, mark) }
