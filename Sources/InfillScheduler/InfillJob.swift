@@ -87,16 +87,36 @@ public struct InfillOutcome: Sendable {
     public var sampler: SamplerKind
     public var context: ContextReport
     public var computeMs: Double
+    /// Where the compute went, when the engine reports it.
+    public var breakdown: ComputeBreakdown?
 
     public init(
         candidates: [InfillCandidate], steps: Int, sampler: SamplerKind, context: ContextReport,
-        computeMs: Double
+        computeMs: Double, breakdown: ComputeBreakdown? = nil
     ) {
         self.candidates = candidates
         self.steps = steps
         self.sampler = sampler
         self.context = context
         self.computeMs = computeMs
+        self.breakdown = breakdown
+    }
+}
+
+/// An infill's compute split into its stages (milliseconds) and the model evaluations it ran, for
+/// clients tuning latency (the step count is the knob; these say what each step costs).
+public struct ComputeBreakdown: Sendable, Equatable {
+    /// Stage name and milliseconds, in the order they ran (e.g. layout, healing, sampling, scoring).
+    public var stagesMs: [(name: String, ms: Double)]
+    public var forwardPasses: Int
+
+    public init(stagesMs: [(name: String, ms: Double)], forwardPasses: Int) {
+        self.stagesMs = stagesMs
+        self.forwardPasses = forwardPasses
+    }
+
+    public static func == (a: ComputeBreakdown, b: ComputeBreakdown) -> Bool {
+        a.forwardPasses == b.forwardPasses && a.stagesMs.map(\.name) == b.stagesMs.map(\.name) && a.stagesMs.map(\.ms) == b.stagesMs.map(\.ms)
     }
 }
 

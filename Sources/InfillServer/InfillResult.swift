@@ -53,8 +53,21 @@ enum InfillResult {
                 "prefixTruncated": .bool(context.prefixTruncated || segments.prefixCut),
                 "suffixTruncated": .bool(context.suffixTruncated || segments.suffixCut),
             ],
-            "timing": ["queuedMs": .double(rounded(timing.queuedMs)), "computeMs": .double(rounded(timing.computeMs))],
+            "timing": timingJSON(timing, outcome.breakdown),
         ]
+    }
+
+    /// `timing`: queue and compute milliseconds, and, when the engine reports them, the compute's
+    /// stages and the forward passes it ran.
+    static func timingJSON(_ timing: JobTiming, _ breakdown: ComputeBreakdown?) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "queuedMs": .double(rounded(timing.queuedMs)), "computeMs": .double(rounded(timing.computeMs)),
+        ]
+        if let breakdown {
+            object["forwardPasses"] = .int(breakdown.forwardPasses)
+            object["stagesMs"] = .object(Dictionary(uniqueKeysWithValues: breakdown.stagesMs.map { ($0.name, .double(rounded($0.ms))) }))
+        }
+        return .object(object)
     }
 
     /// Preview fills of the first candidate, in the client's hole order.

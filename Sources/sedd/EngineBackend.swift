@@ -47,6 +47,13 @@ final class EngineBackend: InfillBackend {
             context: ContextReport(
                 prefixTokens: result.prefixTokens, suffixTokens: result.suffixTokens,
                 prefixTruncated: result.prefixTruncated, suffixTruncated: result.suffixTruncated),
-            computeMs: result.computeMs)
+            computeMs: result.computeMs,
+            breakdown: ComputeBreakdown(
+                stagesMs: [
+                    ("layout", result.stages.layoutMs), ("healing", result.stages.healingMs),
+                    ("sampling", result.stages.samplingMs), ("scoring", result.stages.scoringMs),
+                    ("decoding", result.stages.decodingMs),
+                ],
+                forwardPasses: result.stages.forwardPasses))
     }
 }

@@ -31,6 +31,13 @@ final class InfillShapeTests: DaemonTestCase {
         }
         XCTAssertEqual(result["steps"] as? Int, 4)
         XCTAssertEqual(result["model"] as? String, "tiny-bytes")
+        // The engine's breakdown: a pass per step and the denoiser's (plus healing's, if any), and
+        // where the compute went.
+        let timing = try XCTUnwrap(result["timing"] as? [String: Any])
+        XCTAssertTrue([5, 6].contains(timing["forwardPasses"] as? Int), "\(timing)")
+        let stages = try XCTUnwrap(timing["stagesMs"] as? [String: Double])
+        XCTAssertEqual(Set(stages.keys), ["layout", "healing", "sampling", "scoring", "decoding"])
+        XCTAssertGreaterThan(stages["sampling"] ?? 0, 0)
     }
 
     func testDocumentShapeFillsSeveralHolesOverContentLength() throws {

@@ -61,6 +61,6 @@ final class EchoBackend: InfillBackend {
             context: ContextReport(
                 prefixTokens: job.segments.first!.utf8.count,
                 suffixTokens: job.segments.last!.utf8.count, prefixTruncated: false, suffixTruncated: false),
-            computeMs: 1)
+            computeMs: 1, breakdown: ComputeBreakdown(stagesMs: [("layout", 0.25), ("sampling", 0.75)], forwardPasses: job.steps + 1))
     }
 }

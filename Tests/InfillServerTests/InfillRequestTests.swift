@@ -33,6 +33,9 @@ final class InfillRequestTests: XCTestCase {
         XCTAssertEqual(result["context"]?["prefixTruncated"], false)
         XCTAssertNotNil(result["timing"]?["queuedMs"]?.numberValue)
         XCTAssertNotNil(result["timing"]?["computeMs"]?.numberValue)
+        // The engine's breakdown: the passes it ran and its stages.
+        XCTAssertEqual(result["timing"]?["forwardPasses"], 5)
+        XCTAssertEqual(result["timing"]?["stagesMs"], ["layout": 0.25, "sampling": 0.75])
         XCTAssertEqual(harness.backend.jobs.last?.seed, 7)
     }
 
