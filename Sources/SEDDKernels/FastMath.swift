@@ -43,6 +43,35 @@ public enum FastMath {
         return e * s1 * s2
     }
 
+    /// exp(x) for softmax arguments x = s - max(s) <= 0, accurate to what a bf16 P needs: relative
+    /// error below 1e-5 (a bf16 rounding is up to 2e-3) for x in [-86, 0]; below -86 it returns
+    /// exp(-86) ~ 4e-38 instead of a smaller number (or 0), harmless next to the row maximum's 1.
+    ///
+    /// Half the work of `exp`: one clamp instead of two, a degree-4 polynomial instead of 6
+    /// (e^r = 1 + r + r^2 (c2 + c3 r + c4 r^2), coefficients fitted to the relative error on
+    /// |r| <= ln2/2), and 2^n added straight into the exponent field (n >= -125 keeps it normal).
+    /// Inputs above 0 are outside the contract (the result is right up to x = 88).
+    @inline(__always)
+    public static func expNonPositive(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        typealias V = SIMD16<Float>
+        typealias U = SIMD16<UInt32>
+        let lo = V(repeating: -86)
+        var v = x
+        v.replace(with: lo, where: v .< lo)
+        let magic = V(repeating: 12_582_912)
+        let t = magic.addingProduct(v, V(repeating: 1.442_695_04))
+        let n = t - magic
+        let r = v.addingProduct(n, V(repeating: -0.693_359_375)).addingProduct(n, V(repeating: 2.121_944_4e-4))
+        var q = V(repeating: 0.040_917_376)
+        q = V(repeating: 0.167_539_96).addingProduct(q, r)
+        q = V(repeating: 0.500_089_34).addingProduct(q, r)
+        let e = (r + V(repeating: 1)).addingProduct(q, r * r)
+        // t's low mantissa bits hold n (offset by the magic number's 0x400000, which the shift by 23
+        // pushes out of the word): shifted into the exponent field, an integer add scales e by 2^n.
+        let scale = unsafeBitCast(t, to: U.self) &<< U(repeating: 23)
+        return unsafeBitCast(unsafeBitCast(e, to: U.self) &+ scale, to: V.self)
+    }
+
     /// exp of one value through the vector kernel (same rounding as the SIMD lanes).
     @inline(__always)
     public static func exp(_ x: Float) -> Float { exp(SIMD16<Float>(repeating: x))[0] }

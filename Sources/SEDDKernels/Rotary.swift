@@ -71,6 +71,10 @@ extension RotaryTable {
     /// The bf16 path's rotary: rotates q and k of qkv [B, L, 3, nh, d] in place (fp32, kept for the
     /// backward pass) and writes q (times `qScale`, the attention's 1/sqrt(d), exact for d a power of
     /// four), k and v as bf16 in head-major [B, nh, L, d] layouts, the dense operands AMX products need.
+    ///
+    /// One pass per head vector: each 16-wide chunk of both halves is rotated, stored back and rounded
+    /// to bf16 while in registers. The arithmetic is `rotate`'s, term by term (no fused multiply-add),
+    /// so the fp32 result is the same bit for bit.
     public func applySplitBF16(
         _ qkv: UnsafeMutablePointer<Float>, B: Int, L: Int, heads: Int, qScale: Float,
         q: UnsafeMutablePointer<UInt16>, k: UnsafeMutablePointer<UInt16>, v: UnsafeMutablePointer<UInt16>
@@ -81,26 +85,48 @@ extension RotaryTable {
         Parallel.forRange(B * L, grain: 8) { rows in
             for r in rows {
                 let b = r / L, pos = r % L
-                let c = cosP + pos * half, s = sinP + pos * half
+                let c = UnsafePointer(cosP + pos * half), s = UnsafePointer(sinP + pos * half)
+                let row = qkv + r * 3 * H
                 for h in 0..<heads {
                     let dst = (b * heads + h) * L * d + pos * d
-                    for slot in 0..<3 {
-                        let x = qkv + r * 3 * H + slot * H + h * d
-                        if slot < 2 {
-                            for j in 0..<half {
-                                let x1 = x[j], x2 = x[j + half]
-                                x[j] = x1 * c[j] - x2 * s[j]
-                                x[j + half] = x2 * c[j] + x1 * s[j]
-                            }
-                        }
-                        switch slot {
-                        case 0: for j in 0..<d { q[dst + j] = BFloat16.fromFloat(x[j] * qScale) }
-                        case 1: BFloat16.convertRow(x, to: k + dst, count: d)
-                        default: BFloat16.convertRow(x, to: v + dst, count: d)
-                        }
-                    }
+                    Self.rotateHead(row + h * d, cos: c, sin: s, half: half, scale: qScale, to: q + dst)
+                    Self.rotateHead(row + H + h * d, cos: c, sin: s, half: half, scale: 1, to: k + dst)
+                    BFloat16.convertRow(row + 2 * H + h * d, to: v + dst, count: d)
                 }
             }
+        }
+    }
+
+    /// Rotates one head vector x [d] in place and writes bf16(x * scale) to `dst`.
+    @inline(__always)
+    static func rotateHead(
+        _ x: UnsafeMutablePointer<Float>, cos c: UnsafePointer<Float>, sin s: UnsafePointer<Float>, half: Int,
+        scale: Float, to dst: UnsafeMutablePointer<UInt16>
+    ) {
+        typealias V = SIMD16<Float>
+        let scaleV = V(repeating: scale)
+        var j = 0
+        while j + 16 <= half {
+            let x1 = UnsafeRawPointer(x + j).loadUnaligned(as: V.self)
+            let x2 = UnsafeRawPointer(x + j + half).loadUnaligned(as: V.self)
+            let cj = UnsafeRawPointer(c + j).loadUnaligned(as: V.self)
+            let sj = UnsafeRawPointer(s + j).loadUnaligned(as: V.self)
+            let o1 = x1 * cj - x2 * sj
+            let o2 = x2 * cj + x1 * sj
+            UnsafeMutableRawPointer(x + j).storeBytes(of: o1, as: V.self)
+            UnsafeMutableRawPointer(x + j + half).storeBytes(of: o2, as: V.self)
+            BFloat16.store(o1 * scaleV, to: dst + j)
+            BFloat16.store(o2 * scaleV, to: dst + j + half)
+            j += 16
+        }
+        while j < half {
+            let x1 = x[j], x2 = x[j + half]
+            let o1 = x1 * c[j] - x2 * s[j], o2 = x2 * c[j] + x1 * s[j]
+            x[j] = o1
+            x[j + half] = o2
+            dst[j] = BFloat16.fromFloat(o1 * scale)
+            dst[j + half] = BFloat16.fromFloat(o2 * scale)
+            j += 1
         }
     }
 }

@@ -29,6 +29,10 @@ public final class BF16Workspace {
     public let blocks: [BlockBF16Activations]
     public let scores: FloatBuffer  // [nh, L, L] attention scores (inference) or dP (training backward)
     public let probs: ByteBuffer    // [nh, L, L] bf16 softmax, the P of P V
+    /// [nh, L] 1/sum of each softmax row and [L, H] the unnormalised fp32 P V of one sequence: the
+    /// inference attention normalises after the second product (`AttentionBF16.forwardInference`).
+    public let attentionRowScales: FloatBuffer
+    public let attentionValues: FloatBuffer
     public let headInput: ByteBuffer  // [B*L, H] modulate(LN_final(x)) on the head rows
     /// [B*L, max(4H, V)] bf16: a gradient rounded for the backward products (training only).
     public let gradientScratch: ByteBuffer?
@@ -43,6 +47,8 @@ public final class BF16Workspace {
         blocks = (0..<(training ? c.blocks : 1)).map { _ in BlockBF16Activations(rows: rows, H: H) }
         scores = FloatBuffer(count: c.heads * L * L)
         probs = ByteBuffer(byteCount: c.heads * L * L * 2)
+        attentionRowScales = FloatBuffer(count: c.heads * L)
+        attentionValues = FloatBuffer(count: L * H)
         headInput = ByteBuffer(byteCount: rows * H * 2)
         gradientScratch = training ? ByteBuffer(byteCount: rows * max(4 * H, c.vocabularySize) * 2) : nil
         attentionGradient = training ? ByteBuffer(byteCount: rows * H * 2) : nil
@@ -54,7 +60,7 @@ public final class BF16Workspace {
     public static func bytes(config c: SEDDConfig, batch B: Int, length L: Int, training: Bool) -> Int {
         let H = c.hiddenSize, rows = B * L
         let perBlock = rows * H * 2 * 10
-        let common = c.heads * L * L * 6 + rows * H * 2
+        let common = c.heads * L * L * 6 + rows * H * 2 + (c.heads * L + L * H) * 4
         let grads = training ? rows * max(4 * H, c.vocabularySize) * 2 + rows * H * 2 + 2 * c.heads * L * L + 12 * L * H : 0
         return perBlock * (training ? c.blocks : 1) + common + grads
     }

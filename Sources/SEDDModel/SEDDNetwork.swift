@@ -191,9 +191,16 @@ extension SEDDNetwork {
         PhaseTimer.time(.qkv) { LinearBF16.forward(x: a16.h1.bf16, weights: w.qkv, bias: nil, y: .f32(a.qkv.pointer), M: rows, packed: !ws.training) }
         PhaseTimer.time(.rotary) { rotary.applySplitBF16(a.qkv.pointer, B: B, L: L, heads: nh, qScale: 1 / Float(d).squareRoot(), q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16) }
         PhaseTimer.time(.attention) {
-            AttentionBF16.forward(
-                q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, probs: a.probs?.pointer,
-                scores: shared.scores.pointer, p: shared.probs.bf16, B: B, L: L, heads: nh, headDim: d)
+            if let probs = a.probs {
+                AttentionBF16.forward(
+                    q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, probs: probs.pointer,
+                    scores: shared.scores.pointer, p: shared.probs.bf16, B: B, L: L, heads: nh, headDim: d)
+            } else {
+                AttentionBF16.forwardInference(
+                    q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, scores: shared.scores.pointer,
+                    p: shared.probs.bf16, rowScales: shared.attentionRowScales.pointer,
+                    values: shared.attentionValues.pointer, B: B, L: L, heads: nh, headDim: d)
+            }
         }
         PhaseTimer.time(.attnOut) { LinearBF16.forward(x: a16.attn.bf16, weights: w.attnOut, bias: nil, y: .f32(a.attnProj.pointer), M: rows, packed: !ws.training) }
         if let dropout, let mask = a.dropMask1 { Dropout.apply(a.attnProj.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
