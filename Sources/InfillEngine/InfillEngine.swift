@@ -232,6 +232,8 @@ public final class InfillEngine {
         let key = WorkspaceKey(batch: batch, length: length)
         if let ws = workspaces[key] { return ws }
         let ws = ForwardWorkspace(config: network.config, batch: batch, length: length)
+        // The engine never changes its weights, and its sampler revisits the same noise levels.
+        ws.reusesModulation = true
         workspaces[key] = ws
         workspaceOrder.append(key)
         if workspaceOrder.count > 8 { workspaces[workspaceOrder.removeFirst()] = nil }

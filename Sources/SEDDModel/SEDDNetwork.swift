@@ -28,7 +28,11 @@ public final class SEDDNetwork {
     /// Marks the bf16 weight copies out of date after the fp32 parameters changed outside training
     /// (loading, restoring a checkpoint); the next bf16 forward pass rebuilds them. Training forward
     /// passes rebuild them anyway (an optimizer step came before each).
-    public func parametersDidChange() { bf16WeightsStale = true }
+    public func parametersDidChange() {
+        bf16WeightsStale = true
+        modulationCache.removeAll()
+    }
+    private lazy var modulationCache = ModulationCache(config: config)
 
     /// The bf16 weights for a forward pass. Training (`training`) rebuilds the plain copies from the
     /// fp32 master parameters every time (an optimizer step came before) and leaves the blocked ones
@@ -69,27 +73,31 @@ public final class SEDDNetwork {
         // 1. Token embedding.
         PhaseTimer.time(.embedding) { Embedding.forward(ids: ws.ids.pointer, table: p.pointer("vocab_embed.embedding"), out: ws.xFinal.pointer, count: B * L, H: H) }
 
-        // 2. Sigma embedding: frequencies, Linear, SiLU, Linear, and the extra SiLU of SEDD.forward.
-        Embedding.sigmaFrequencies(sigma: ws.sigma.pointer, out: ws.sigmaFreq.pointer, B: B)
-        Linear.forward(x: ws.sigmaFreq.pointer, weight: p.pointer("sigma_map.mlp.0.weight"), bias: p.pointer("sigma_map.mlp.0.bias"), y: ws.sigmaHidden.pointer, M: B, K: 256, N: C)
-        Activation.siluForward(ws.sigmaHidden.pointer, ws.sigmaAct.pointer, B * C)
-        Linear.forward(x: ws.sigmaAct.pointer, weight: p.pointer("sigma_map.mlp.2.weight"), bias: p.pointer("sigma_map.mlp.2.bias"), y: ws.sigmaOut.pointer, M: B, K: C, N: C)
-        Activation.siluForward(ws.sigmaOut.pointer, ws.cond.pointer, B * C)
+        // 2. Sigma embedding and every adaLN modulation: from the cache when every row's sigma was seen
+        // before (sampling), else computed (and, when reusing, recorded for next time).
+        let modulations = self.modulations(ws)
+        if modulations.cached == nil {
+            Embedding.sigmaFrequencies(sigma: ws.sigma.pointer, out: ws.sigmaFreq.pointer, B: B)
+            Linear.forward(x: ws.sigmaFreq.pointer, weight: p.pointer("sigma_map.mlp.0.weight"), bias: p.pointer("sigma_map.mlp.0.bias"), y: ws.sigmaHidden.pointer, M: B, K: 256, N: C)
+            Activation.siluForward(ws.sigmaHidden.pointer, ws.sigmaAct.pointer, B * C)
+            Linear.forward(x: ws.sigmaAct.pointer, weight: p.pointer("sigma_map.mlp.2.weight"), bias: p.pointer("sigma_map.mlp.2.bias"), y: ws.sigmaOut.pointer, M: B, K: C, N: C)
+            Activation.siluForward(ws.sigmaOut.pointer, ws.cond.pointer, B * C)
+        }
 
         // 3. Blocks. The residual stream lives in ws.xFinal; each block snapshots its input in xIn.
         let rot = rotary(length: L)
         for i in 0..<c.blocks {
             let a = ws.blocks[ws.training ? i : 0]
             if let weights16 {
-                runBlockBF16(i, a, ws.bf16!.blocks[ws.training ? i : 0], weights16.blocks[i], ws: ws, rotary: rot, dropout: dropout)
+                runBlockBF16(i, a, ws.bf16!.blocks[ws.training ? i : 0], weights16.blocks[i], ws: ws, rotary: rot, dropout: dropout, modulations: modulations)
             } else {
-                runBlock(i, a, ws: ws, rotary: rot, dropout: dropout)
+                runBlock(i, a, ws: ws, rotary: rot, dropout: dropout, modulations: modulations)
             }
         }
 
         // 4. Final layer on the head rows only.
         let fm = ws.finalMod.pointer
-        PhaseTimer.time(.adaLN) { Linear.forward(x: ws.cond.pointer, weight: p.pointer("output_layer.adaLN_modulation.weight"), bias: p.pointer("output_layer.adaLN_modulation.bias"), y: fm, M: B, K: C, N: 2 * H) }
+        PhaseTimer.time(.adaLN) { modulate(slot: c.blocks, width: 2 * H, prefix: "output_layer.", into: fm, ws: ws, modulations) }
         if ws.training {
             if ws.headOnMaskedPositionsOnly, let mask = c.maskID { ws.selectHeadRows(withToken: mask) } else { ws.setHeadRows(nil) }
         }
@@ -136,7 +144,7 @@ public final class SEDDNetwork {
         }
     }
 
-    private func runBlock(_ i: Int, _ a: BlockActivations, ws: ForwardWorkspace, rotary: RotaryTable, dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)?) {
+    private func runBlock(_ i: Int, _ a: BlockActivations, ws: ForwardWorkspace, rotary: RotaryTable, dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)?, modulations: Modulations) {
         let c = config, p = parameters
         let B = ws.batch, L = ws.length, H = c.hiddenSize, C = c.condDim, nh = c.heads, d = c.headDim
         let n = B * L * H
@@ -145,7 +153,7 @@ public final class SEDDNetwork {
         let mod = a.mod.pointer
 
         if ws.training { a.xIn.pointer.update(from: x, count: n) }
-        PhaseTimer.time(.adaLN) { Linear.forward(x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), bias: p.pointer(pre + "adaLN_modulation.bias"), y: mod, M: B, K: C, N: 6 * H) }
+        PhaseTimer.time(.adaLN) { modulate(slot: i, width: 6 * H, prefix: pre, into: mod, ws: ws, modulations) }
 
         // Attention branch.
         PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulated(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a.h1.pointer, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H) }
@@ -173,7 +181,7 @@ extension SEDDNetwork {
     /// fp32 tensors the backward pass reads (qkv after rotary, probabilities, the MLP pre-activation).
     fileprivate func runBlockBF16(
         _ i: Int, _ a: BlockActivations, _ a16: BlockBF16Activations, _ w: NetworkBF16Weights.Block, ws: ForwardWorkspace,
-        rotary: RotaryTable, dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)?
+        rotary: RotaryTable, dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)?, modulations: Modulations
     ) {
         let c = config, p = parameters
         let B = ws.batch, L = ws.length, H = c.hiddenSize, C = c.condDim, nh = c.heads, d = c.headDim
@@ -184,7 +192,7 @@ extension SEDDNetwork {
         let shared = ws.bf16!
 
         if ws.training { a.xIn.pointer.update(from: x, count: n) }
-        PhaseTimer.time(.adaLN) { Linear.forward(x: ws.cond.pointer, weight: p.pointer(pre + "adaLN_modulation.weight"), bias: p.pointer(pre + "adaLN_modulation.bias"), y: mod, M: B, K: C, N: 6 * H) }
+        PhaseTimer.time(.adaLN) { modulate(slot: i, width: 6 * H, prefix: pre, into: mod, ws: ws, modulations) }
 
         // Attention branch.
         PhaseTimer.time(.layerNorm) { LayerNorm.forwardModulatedBF16(x: x, weight: p.pointer(pre + "norm1.weight"), shift: mod, scale: mod + H, modStride: 6 * H, out: a16.h1.bf16, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, B: B, L: L, H: H) }
@@ -218,6 +226,39 @@ extension SEDDNetwork {
         PhaseTimer.time(.mlpOut) { LinearBF16.forward(x: a16.mlpAct.bf16, weights: w.mlpOut, bias: p.pointer(pre + "mlp.2.bias"), y: .f32(a.mlpOut.pointer), M: rows, packed: !ws.training) }
         if let dropout, let mask = a.dropMask2 { Dropout.apply(a.mlpOut.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
         PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, B: B, L: L, H: H) }
+    }
+}
+
+/// Where a forward pass's adaLN modulations come from: per batch row, a cache entry to read (`cached`)
+/// or one to fill (`recording`), or neither (computed only).
+struct Modulations {
+    var cached: [FloatBuffer]?
+    var recording: [FloatBuffer]?
+}
+
+extension SEDDNetwork {
+    /// The modulation plan of a pass: reuse only when the workspace allows it and every row hits.
+    func modulations(_ ws: ForwardWorkspace) -> Modulations {
+        guard ws.reusesModulation && !ws.training else { return Modulations() }
+        let sigmas = (0..<ws.batch).map { ws.sigma[$0] }
+        let hits = sigmas.compactMap { modulationCache.lookup($0) }
+        if hits.count == sigmas.count { return Modulations(cached: hits) }
+        return Modulations(recording: sigmas.map { modulationCache.insert($0) })
+    }
+
+    /// The adaLN modulation of block `slot` (or the final layer at slot == blocks), [B, width], into `out`.
+    fileprivate func modulate(slot: Int, width: Int, prefix: String, into out: UnsafeMutablePointer<Float>, ws: ForwardWorkspace, _ m: Modulations) {
+        let H = config.hiddenSize, B = ws.batch
+        let offset = slot * 6 * H
+        if let cached = m.cached {
+            for b in 0..<B { (out + b * width).update(from: cached[b].pointer + offset, count: width) }
+            return
+        }
+        let p = parameters
+        Linear.forward(x: ws.cond.pointer, weight: p.pointer(prefix + "adaLN_modulation.weight"), bias: p.pointer(prefix + "adaLN_modulation.bias"), y: out, M: B, K: config.condDim, N: width)
+        if let recording = m.recording {
+            for b in 0..<B { (recording[b].pointer + offset).update(from: out + b * width, count: width) }
+        }
     }
 }
 

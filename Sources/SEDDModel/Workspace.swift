@@ -78,6 +78,10 @@ public final class ForwardWorkspace {
     /// positions (the loss and its gradient are zero elsewhere), and `logits` holds those rows only,
     /// in `headRows` order. On by default; off runs the head on every position (tests compare both).
     public var headOnMaskedPositionsOnly = true
+    /// Inference only: the network may reuse the adaLN modulations it computed for the same sigma in
+    /// an earlier pass (`ModulationCache`). Set it only while the network's weights stay unchanged
+    /// (a serving engine); results are the same numbers either way.
+    public var reusesModulation = false
     /// The bf16 path's buffers, made by the first bf16 forward pass on this workspace.
     public internal(set) var bf16: BF16Workspace?
     /// Per-position score entropies of the loss [B*L] (Double), kept here so the loss allocates nothing.
