@@ -14,16 +14,7 @@ public enum AttentionBF16 {
         B: Int, L: Int, heads: Int, headDim d: Int
     ) {
         let H = heads * d
-        let qk = MatmulDescription(
-            batch: heads, M: L, N: L, K: d,
-            a: MatmulOperand(.bf16, rowStride: d, batchStride: L * d),
-            b: MatmulOperand(.bf16, rowStride: 1, colStride: d, batchStride: L * d),
-            c: MatmulOperand(.f32, rowStride: L, batchStride: L * L))
-        let pv = MatmulDescription(
-            batch: heads, M: L, N: d, K: L,
-            a: MatmulOperand(.bf16, rowStride: L, batchStride: L * L),
-            b: MatmulOperand(.bf16, rowStride: d, batchStride: L * d),
-            c: MatmulOperand(.bf16, rowStride: H, batchStride: d))
+        let (qk, pv) = headProducts(L: L, heads: heads, headDim: d, output: .bf16)
         for b in 0..<B {
             let off = b * heads * L * d
             let s = probs.map { $0 + b * heads * L * L } ?? scores
@@ -35,6 +26,22 @@ public enum AttentionBF16 {
             }
             PhaseTimer.time(.attentionValues) { DNNLMatmul.run(pv, a: p, b: v + off, c: out + b * L * H) }
         }
+    }
+
+    /// The two batched products over a sequence's heads: q k^T into fp32 scores [nh, L, L], and P v
+    /// (P [nh, L, L] bf16) into `output`-typed rows [L, nh*d], head h in columns h*d..<(h+1)*d.
+    static func headProducts(L: Int, heads: Int, headDim d: Int, output: MatmulOperand.Element) -> (qk: MatmulDescription, pv: MatmulDescription) {
+        let qk = MatmulDescription(
+            batch: heads, M: L, N: L, K: d,
+            a: MatmulOperand(.bf16, rowStride: d, batchStride: L * d),
+            b: MatmulOperand(.bf16, rowStride: 1, colStride: d, batchStride: L * d),
+            c: MatmulOperand(.f32, rowStride: L, batchStride: L * L))
+        let pv = MatmulDescription(
+            batch: heads, M: L, N: d, K: L,
+            a: MatmulOperand(.bf16, rowStride: L, batchStride: L * L),
+            b: MatmulOperand(.bf16, rowStride: d, batchStride: L * d),
+            c: MatmulOperand(output, rowStride: heads * d, batchStride: d))
+        return (qk, pv)
     }
 
     /// Softmax of one row in place (fp32), also written as bf16 to `out`.

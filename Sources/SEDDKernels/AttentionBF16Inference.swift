@@ -22,16 +22,7 @@ extension AttentionBF16 {
         B: Int, L: Int, heads: Int, headDim d: Int
     ) {
         let H = heads * d
-        let qk = MatmulDescription(
-            batch: heads, M: L, N: L, K: d,
-            a: MatmulOperand(.bf16, rowStride: d, batchStride: L * d),
-            b: MatmulOperand(.bf16, rowStride: 1, colStride: d, batchStride: L * d),
-            c: MatmulOperand(.f32, rowStride: L, batchStride: L * L))
-        let pv = MatmulDescription(
-            batch: heads, M: L, N: d, K: L,
-            a: MatmulOperand(.bf16, rowStride: L, batchStride: L * L),
-            b: MatmulOperand(.bf16, rowStride: d, batchStride: L * d),
-            c: MatmulOperand(.f32, rowStride: H, batchStride: d))
+        let (qk, pv) = headProducts(L: L, heads: heads, headDim: d, output: .f32)
         for b in 0..<B {
             let off = b * heads * L * d
             PhaseTimer.time(.attentionScores) { DNNLMatmul.run(qk, a: q + off, b: k + off, c: scores) }

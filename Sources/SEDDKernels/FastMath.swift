@@ -123,3 +123,26 @@ extension FastMath {
         return total
     }
 }
+
+extension FastMath {
+    /// y[i] = exp(x[i]) * scale for i < count (`y` may alias `x`), returning the sum of exp(x[i]):
+    /// each 16-wide chunk summed in Float, the chunks in Double, as `sumOfExp` sums.
+    public static func expScaled(_ x: UnsafePointer<Float>, scale: Float, into y: UnsafeMutablePointer<Float>, count: Int) -> Double {
+        let factor = SIMD16<Float>(repeating: scale)
+        var total = 0.0
+        var i = 0
+        while i + 16 <= count {
+            let e = exp(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self))
+            total += Double(e.sum())
+            UnsafeMutableRawPointer(y + i).storeBytes(of: e * factor, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            let e = exp(x[i])
+            total += Double(e)
+            y[i] = e * scale
+            i += 1
+        }
+        return total
+    }
+}

@@ -88,21 +88,7 @@ extension AbsorbingGraph {
     public func maskedStepProbabilities(_ logScore: UnsafePointer<Float>, dsigma: Float, into out: UnsafeMutablePointer<Float>) {
         let e = expf(dsigma), eNeg = expf(-dsigma)
         let offMask = e * (1 - eNeg)
-        let factor = SIMD16<Float>(repeating: offMask)
-        var total = 0.0
-        var j = 0
-        while j + 16 <= dim {
-            let s = FastMath.exp(UnsafeRawPointer(logScore + j).loadUnaligned(as: SIMD16<Float>.self))
-            total += Double(s.sum())
-            UnsafeMutableRawPointer(out + j).storeBytes(of: s * factor, as: SIMD16<Float>.self)
-            j += 16
-        }
-        while j < dim {
-            let s = FastMath.exp(logScore[j])
-            total += Double(s)
-            out[j] = s * offMask
-            j += 1
-        }
+        let total = FastMath.expScaled(logScore, scale: offMask, into: out, count: dim)
         let scoreAtMask = FastMath.exp(logScore[mask])
         out[mask] = (scoreAtMask * e + (1 - e) * Float(total)) * (eNeg + (1 - eNeg))
     }
@@ -120,22 +106,7 @@ extension AbsorbingGraph {
         }
         let ratio = 1 / esigm1(sigma)
         let neg = ratio * s[x0]
-        let n = dim - 1
-        let w = SIMD16<Float>(repeating: weight)
-        var pos = 0.0
-        var j = 0
-        while j + 16 <= n {
-            let e = FastMath.exp(UnsafeRawPointer(s + j).loadUnaligned(as: SIMD16<Float>.self))
-            pos += Double(e.sum())
-            UnsafeMutableRawPointer(s + j).storeBytes(of: e * w, as: SIMD16<Float>.self)
-            j += 16
-        }
-        while j < n {
-            let e = FastMath.exp(s[j])
-            pos += Double(e)
-            s[j] = e * weight
-            j += 1
-        }
+        let pos = FastMath.expScaled(s, scale: weight, into: s, count: dim - 1)
         s[mask] = 0
         s[x0] -= weight * ratio
         let const = ratio * (logf(ratio) - 1)

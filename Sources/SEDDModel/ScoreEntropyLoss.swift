@@ -13,28 +13,35 @@ public enum ScoreEntropyLoss {
     public static func losses(
         graph: any DiffusionGraph, ws: ForwardWorkspace, x0: UnsafePointer<Int32>, sigma: [Float], dsigma: [Float]
     ) -> [Double] {
-        let B = ws.batch, L = ws.length, V = graph.dim
+        precondition(ws.headRowCount == ws.batch * ws.length || graph.isAbsorbing, "the loss needs a log-score at every position")
+        let L = ws.length, V = graph.dim
+        let logits = ws.logits.pointer, xt = ws.ids.pointer
+        return perSequence(ws, sigma: sigma, dsigma: dsigma) { i, r in
+            graph.scoreEntropy(logits + i * V, sigma: sigma[r / L], x: Int(xt[r]), x0: Int(x0[r]))
+        }
+    }
+
+    /// Runs `entropy(headRow, position)` for every head row in parallel and returns, per sequence b,
+    /// dsigma_b times the sum of its entropies, summed serially in Double (positions without a head row
+    /// count zero), so the result does not depend on the thread count.
+    static func perSequence(
+        _ ws: ForwardWorkspace, sigma: [Float], dsigma: [Float], entropy rowEntropy: (Int, Int) -> Float
+    ) -> [Double] {
+        let B = ws.batch, L = ws.length
         let rows = ws.headRowCount
-        precondition(rows == B * L || graph.isAbsorbing, "the loss needs a log-score at every position")
         precondition(sigma.count == B && dsigma.count == B, "sigma and dsigma must have one value per sequence")
         let mark = PhaseTimer.start()
         defer { PhaseTimer.stop(.loss, mark) }
         let entropy = ws.lossEntropy
         if rows < B * L { entropy.update(repeating: 0, count: B * L) }
-        let logits = ws.logits.pointer, xt = ws.ids.pointer, headRows = ws.headRows.pointer
+        let headRows = ws.headRows.pointer
         Parallel.forRange(rows, grain: 8) { range in
             for i in range {
                 let r = Int(headRows[i])
-                let e = graph.scoreEntropy(logits + i * V, sigma: sigma[r / L], x: Int(xt[r]), x0: Int(x0[r]))
-                entropy[r] = Double(e)
+                entropy[r] = Double(rowEntropy(i, r))
             }
         }
-        return sequenceSums(entropy, B: B, L: L, dsigma: dsigma)
-    }
-
-    /// dsigma_b times the sum of sequence b's entropies, serially in Double.
-    static func sequenceSums(_ entropy: UnsafePointer<Double>, B: Int, L: Int, dsigma: [Float]) -> [Double] {
-        (0..<B).map { b in
+        return (0..<B).map { b in
             var s = 0.0
             for l in 0..<L { s += entropy[b * L + l] }
             return Double(dsigma[b]) * s
@@ -47,23 +54,12 @@ public enum ScoreEntropyLoss {
         _ graph: AbsorbingGraph, ws: ForwardWorkspace, x0: UnsafePointer<Int32>, sigma: [Float], dsigma: [Float]
     ) -> [Double] {
         let B = ws.batch, L = ws.length, V = graph.dim
-        let rows = ws.headRowCount
-        precondition(sigma.count == B && dsigma.count == B, "sigma and dsigma must have one value per sequence")
-        let mark = PhaseTimer.start()
-        defer { PhaseTimer.stop(.loss, mark) }
-        let entropy = ws.lossEntropy
-        if rows < B * L { entropy.update(repeating: 0, count: B * L) }
-        let logits = ws.logits.pointer, xt = ws.ids.pointer, headRows = ws.headRows.pointer
-        Parallel.forRange(rows, grain: 8) { range in
-            for i in range {
-                let r = Int(headRows[i])
-                let b = r / L
-                let e = graph.scoreEntropyAndGradientInPlace(
-                    logits + i * V, sigma: sigma[b], x: Int(xt[r]), x0: Int(x0[r]), weight: dsigma[b] / Float(B))
-                entropy[r] = Double(e)
-            }
+        let logits = ws.logits.pointer, xt = ws.ids.pointer
+        return perSequence(ws, sigma: sigma, dsigma: dsigma) { i, r in
+            let b = r / L
+            return graph.scoreEntropyAndGradientInPlace(
+                logits + i * V, sigma: sigma[b], x: Int(xt[r]), x0: Int(x0[r]), weight: dsigma[b] / Float(B))
         }
-        return sequenceSums(entropy, B: B, L: L, dsigma: dsigma)
     }
 
     /// Like `losses`, then replaces `ws.logits` (its head rows) by d mean_b(loss_b) / d logScore, ready
