@@ -100,6 +100,7 @@ public final class InfillEngine {
         let scoreFromFirstStep = network.config.graph == .absorb && !holePositions.isEmpty
         let realTokens = network.config.tokens, rowStride = network.config.vocabularySize
 
+        let passesBefore = sampler.core.forwardPasses
         let sampled = withoutActuallyEscaping(isCancelled) { cancelled in
             sampler.sample(
                 ws: ws, options: SamplingOptions(steps: request.steps, predictor: request.predictor),
@@ -115,7 +116,7 @@ public final class InfillEngine {
         }
         guard let sequences = sampled else { throw InfillEngineError.cancelled }
         stages.samplingMs = clock.lap()
-        stages.forwardPasses += request.steps + 1
+        stages.forwardPasses += sampler.core.forwardPasses - passesBefore
 
         let scores: [Double]
         if scoreFromFirstStep {

@@ -16,6 +16,8 @@ public final class SamplerCore {
     public let graph: any DiffusionGraph
     public let noise: NoiseSchedule
     private let rowScratch: FloatBuffer  // [threads, 2, dim]
+    /// Forward passes run so far (a step with no position left to change runs none).
+    public private(set) var forwardPasses = 0
 
     public init(network: SEDDNetwork) {
         self.network = network
@@ -68,6 +70,7 @@ public final class SamplerCore {
         }
         ws.setHeadRows(rows)
         network.forward(ws)
+        forwardPasses += 1
         let count = ws.headRowCount
         let logits = ws.logits.pointer, headRows = ws.headRows.pointer, scratch = rowScratch.pointer
         let graph = self.graph

@@ -31,10 +31,11 @@ final class InfillShapeTests: DaemonTestCase {
         }
         XCTAssertEqual(result["steps"] as? Int, 4)
         XCTAssertEqual(result["model"] as? String, "tiny-bytes")
-        // The engine's breakdown: a pass per step and the denoiser's (plus healing's, if any), and
+        // The engine's breakdown: at most a pass per step, the denoiser's when a mask is left, healing's
+        // when an edge heals, and
         // where the compute went.
         let timing = try XCTUnwrap(result["timing"] as? [String: Any])
-        XCTAssertTrue([5, 6].contains(timing["forwardPasses"] as? Int), "\(timing)")
+        XCTAssertTrue((1...6).contains(timing["forwardPasses"] as? Int ?? 0), "\(timing)")
         let stages = try XCTUnwrap(timing["stagesMs"] as? [String: Double])
         XCTAssertEqual(Set(stages.keys), ["layout", "healing", "sampling", "scoring", "decoding"])
         XCTAssertGreaterThan(stages["sampling"] ?? 0, 0)

@@ -43,14 +43,19 @@ final class InfillStageTests: XCTestCase {
         XCTAssertTrue(fromFirstStep.allSatisfy { $0 < 0 && $0.isFinite }, "log-probabilities per byte: \(fromFirstStep)")
     }
 
-    func testAnInfillRunsOnePassPerStepPlusTheDenoiserAndHealingAddsOne() throws {
+    func testAnInfillRunsAtMostOnePassPerStepAndHealingAddsOne() throws {
         let tokenizer = try TinyCodeModel.tokenizer()
         let engine = InfillEngine(network: TinyCodeModel.engineParts(tokenizer: tokenizer), tokenizer: tokenizer, name: "t")
         let plain = try engine.infill(InfillRequest(segments: ["let a = bar(", ")\n"], holeTokens: [4], steps: 5, candidates: 2))
-        XCTAssertEqual(plain.stages.forwardPasses, 5 + 1)
+        // At most one pass per step and the denoiser's: a step with no masked position left runs none
+        // (this untrained head unmasks everything early), the denoiser only when a mask is left.
+        XCTAssertTrue((1...6).contains(plain.stages.forwardPasses), "\(plain.stages.forwardPasses)")
         // Both edges of this hole heal (the cursor is inside a word): one pass for both.
         let healed = try engine.infill(InfillRequest(segments: ["let fo", "o = bar(1)\n"], holeTokens: [6], steps: 5))
-        XCTAssertEqual(healed.stages.forwardPasses, 5 + 1 + 1)
+        XCTAssertTrue((2...7).contains(healed.stages.forwardPasses), "\(healed.stages.forwardPasses)")
+        var healingStages = InfillStageTimes()
+        _ = try engine.prepare(InfillRequest(segments: ["let fo", "o = bar(1)\n"], holeTokens: [6], steps: 5), stages: &healingStages)
+        XCTAssertEqual(healingStages.forwardPasses, 1, "one healing pass for both edges")
         for stages in [plain.stages, healed.stages] {
             let parts = [stages.layoutMs, stages.healingMs, stages.samplingMs, stages.scoringMs, stages.decodingMs]
             XCTAssertTrue(parts.allSatisfy { $0 >= 0 })
