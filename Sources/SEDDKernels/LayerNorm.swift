@@ -17,20 +17,10 @@ public enum LayerNorm {
         Parallel.forRange(B * L, grain: 16) { rows in
             for r in rows {
                 let b = r / L
-                let xr = x + r * H
-                let m = VectorMath.sum(xr, H) / Float(H)
-                let v = VectorMath.centeredSquares(xr, H, mean: m) / Float(H)
-                let s = 1 / (v + epsilon).squareRoot()
+                let (m, s) = statistics(x + r * H, H)
                 mean?[r] = m
                 rstd?[r] = s
-                let sh = shift + b * modStride
-                let sc = scale + b * modStride
-                let o = out + r * H
-                for j in 0..<H {
-                    // Same association as the reference: ((x - m) * s) * w, then * (1 + scale) + shift.
-                    let n = ((xr[j] - m) * s) * weight[j]
-                    o[j] = n * (1 + sc[j]) + sh[j]
-                }
+                modulatedRow(x + r * H, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s, out: out + r * H)
             }
         }
     }
@@ -43,46 +33,68 @@ public enum LayerNorm {
         dShift: UnsafeMutablePointer<Float>, dScale: UnsafeMutablePointer<Float>,
         B: Int, L: Int, H: Int
     ) {
-        // Parameter gradients are reductions over rows: do them serially per batch row to stay
+        // Parameter gradients are reductions over rows: do them serially in row order to stay
         // deterministic, and the per-row dx in parallel.
-        for b in 0..<B {
-            let sc = scale + b * modStride
-            let dsh = dShift + b * modStride
-            let dsc = dScale + b * modStride
-            for l in 0..<L {
-                let r = b * L + l
-                let xr = x + r * H
-                let g = dOut + r * H
-                let m = mean[r], s = rstd[r]
-                for j in 0..<H {
-                    let nhat = (xr[j] - m) * s
-                    dsh[j] += g[j]
-                    dsc[j] += g[j] * nhat * weight[j]
-                    dWeight[j] += g[j] * (1 + sc[j]) * nhat
-                }
-            }
+        for r in 0..<(B * L) {
+            let b = r / L
+            accumulateParameterGradients(
+                dOut + r * H, x + r * H, H, weight: weight, scale: scale + b * modStride, mean: mean[r], rstd: rstd[r],
+                dWeight: dWeight, dShift: dShift + b * modStride, dScale: dScale + b * modStride)
         }
         Parallel.forRange(B * L, grain: 16) { rows in
             for r in rows {
                 let b = r / L
-                let sc = scale + b * modStride
-                let xr = x + r * H
-                let g = dOut + r * H
-                let m = mean[r], s = rstd[r]
-                var sumDn: Float = 0, sumDnN: Float = 0
-                for j in 0..<H {
-                    let dn = g[j] * (1 + sc[j]) * weight[j]
-                    sumDn += dn
-                    sumDnN += dn * (xr[j] - m) * s
-                }
-                let meanDn = sumDn / Float(H), meanDnN = sumDnN / Float(H)
-                let d = dx + r * H
-                for j in 0..<H {
-                    let nhat = (xr[j] - m) * s
-                    let dn = g[j] * (1 + sc[j]) * weight[j]
-                    d[j] = s * (dn - meanDn - nhat * meanDnN)
-                }
+                inputGradientRow(
+                    dOut + r * H, x + r * H, H, weight: weight, scale: scale + b * modStride, mean: mean[r], rstd: rstd[r],
+                    dx: dx + r * H)
             }
+        }
+    }
+
+    /// One output row: ((x - m) * s) * w, then * (1 + scale) + shift, the reference's association.
+    @inline(__always)
+    static func modulatedRow(
+        _ xr: UnsafePointer<Float>, _ H: Int, weight: UnsafePointer<Float>, shift sh: UnsafePointer<Float>,
+        scale sc: UnsafePointer<Float>, mean m: Float, rstd s: Float, out o: UnsafeMutablePointer<Float>
+    ) {
+        for j in 0..<H {
+            let n = ((xr[j] - m) * s) * weight[j]
+            o[j] = n * (1 + sc[j]) + sh[j]
+        }
+    }
+
+    /// Adds one row's share of dShift, dScale (its batch row's) and dWeight.
+    @inline(__always)
+    static func accumulateParameterGradients(
+        _ g: UnsafePointer<Float>, _ xr: UnsafePointer<Float>, _ H: Int, weight: UnsafePointer<Float>,
+        scale sc: UnsafePointer<Float>, mean m: Float, rstd s: Float,
+        dWeight: UnsafeMutablePointer<Float>, dShift dsh: UnsafeMutablePointer<Float>, dScale dsc: UnsafeMutablePointer<Float>
+    ) {
+        for j in 0..<H {
+            let nhat = (xr[j] - m) * s
+            dsh[j] += g[j]
+            dsc[j] += g[j] * nhat * weight[j]
+            dWeight[j] += g[j] * (1 + sc[j]) * nhat
+        }
+    }
+
+    /// One row of dx from its output gradient `g`.
+    @inline(__always)
+    static func inputGradientRow(
+        _ g: UnsafePointer<Float>, _ xr: UnsafePointer<Float>, _ H: Int, weight: UnsafePointer<Float>,
+        scale sc: UnsafePointer<Float>, mean m: Float, rstd s: Float, dx d: UnsafeMutablePointer<Float>
+    ) {
+        var sumDn: Float = 0, sumDnN: Float = 0
+        for j in 0..<H {
+            let dn = g[j] * (1 + sc[j]) * weight[j]
+            sumDn += dn
+            sumDnN += dn * (xr[j] - m) * s
+        }
+        let meanDn = sumDn / Float(H), meanDnN = sumDnN / Float(H)
+        for j in 0..<H {
+            let nhat = (xr[j] - m) * s
+            let dn = g[j] * (1 + sc[j]) * weight[j]
+            d[j] = s * (dn - meanDn - nhat * meanDnN)
         }
     }
 }
@@ -100,16 +112,11 @@ extension LayerNorm {
             for i in range {
                 let r = Int(rows[i])
                 let b = r / L
-                let xr = x + r * H
-                let m = VectorMath.sum(xr, H) / Float(H)
-                let v = VectorMath.centeredSquares(xr, H, mean: m) / Float(H)
-                let s = 1 / (v + epsilon).squareRoot()
+                let (m, s) = statistics(x + r * H, H)
                 // Written at the row's own position, where backwardModulatedRows reads them.
                 mean?[r] = m
                 rstd?[r] = s
-                let sh = shift + b * modStride, sc = scale + b * modStride
-                let o = out + i * H
-                for j in 0..<H { o[j] = (((xr[j] - m) * s) * weight[j]) * (1 + sc[j]) + sh[j] }
+                modulatedRow(x + r * H, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s, out: out + i * H)
             }
         }
     }

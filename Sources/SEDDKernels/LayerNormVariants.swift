@@ -78,36 +78,17 @@ extension LayerNorm {
     ) {
         for i in 0..<rowCount {
             let r = Int(rows[i]), b = r / L
-            let sc = scale + b * modStride, dsh = dShift + b * modStride, dsc = dScale + b * modStride
-            let xr = x + r * H, g = dOut + i * H
-            let m = mean[r], s = rstd[r]
-            for j in 0..<H {
-                let nhat = (xr[j] - m) * s
-                dsh[j] += g[j]
-                dsc[j] += g[j] * nhat * weight[j]
-                dWeight[j] += g[j] * (1 + sc[j]) * nhat
-            }
+            accumulateParameterGradients(
+                dOut + i * H, x + r * H, H, weight: weight, scale: scale + b * modStride, mean: mean[r], rstd: rstd[r],
+                dWeight: dWeight, dShift: dShift + b * modStride, dScale: dScale + b * modStride)
         }
         dx.update(repeating: 0, count: B * L * H)
         Parallel.forRange(rowCount, grain: 16) { range in
             for i in range {
                 let r = Int(rows[i]), b = r / L
-                let sc = scale + b * modStride
-                let xr = x + r * H, g = dOut + i * H
-                let m = mean[r], s = rstd[r]
-                var sumDn: Float = 0, sumDnN: Float = 0
-                for j in 0..<H {
-                    let dn = g[j] * (1 + sc[j]) * weight[j]
-                    sumDn += dn
-                    sumDnN += dn * (xr[j] - m) * s
-                }
-                let meanDn = sumDn / Float(H), meanDnN = sumDnN / Float(H)
-                let d = dx + r * H
-                for j in 0..<H {
-                    let nhat = (xr[j] - m) * s
-                    let dn = g[j] * (1 + sc[j]) * weight[j]
-                    d[j] = s * (dn - meanDn - nhat * meanDnN)
-                }
+                inputGradientRow(
+                    dOut + i * H, x + r * H, H, weight: weight, scale: scale + b * modStride, mean: mean[r], rstd: rstd[r],
+                    dx: dx + r * H)
             }
         }
     }

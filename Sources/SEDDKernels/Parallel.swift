@@ -22,16 +22,7 @@ public enum Parallel {
     /// Runs `body(range)` over `0..<count` split into one contiguous chunk per thread.
     /// Small counts (below `grain` items per thread) run inline: a thread hop costs ~10 us.
     public static func forRange(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
-        let threads = min(threadCount, max(1, count / max(grain, 1)))
-        if threads <= 1 || count <= 1 {
-            body(0..<count)
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let start = count * t / threads
-            let end = count * (t + 1) / threads
-            if start < end { body(start..<end) }
-        }
+        forChunks(count, grain: grain, maxChunks: Int.max) { _, range in body(range) }
     }
 }
 
@@ -47,16 +38,7 @@ extension Parallel {
     /// Like `forRange`, but also passes the chunk index (< threadCount), so each chunk can use its
     /// own preallocated scratch.
     public static func forChunks(_ count: Int, grain: Int = 1, _ body: (Int, Range<Int>) -> Void) {
-        let threads = min(threadCount, max(1, count / max(grain, 1)))
-        if threads <= 1 || count <= 1 {
-            body(0, 0..<count)
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let start = count * t / threads
-            let end = count * (t + 1) / threads
-            if start < end { body(t, start..<end) }
-        }
+        forChunks(count, grain: grain, maxChunks: Int.max, body)
     }
 }
 

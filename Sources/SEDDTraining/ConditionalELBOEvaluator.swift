@@ -14,7 +14,7 @@ public final class ConditionalELBOEvaluator {
     public let batch: Int
     let graph: any DiffusionGraph
     let noise: NoiseSchedule
-    private var workspaces: [Int: ForwardWorkspace] = [:]
+    private let pool: WorkspacePool
 
     public init(network: SEDDNetwork, batch: Int = 8) {
         precondition(batch >= 1, "batch must be positive")
@@ -22,6 +22,7 @@ public final class ConditionalELBOEvaluator {
         self.batch = batch
         graph = makeGraph(network.config)
         noise = NoiseSchedule(config: network.config)
+        pool = WorkspacePool(config: network.config, limit: 8)
     }
 
     /// Nats of the noised positions of one sequence (mean over `samples` time draws from `seed`).
@@ -35,7 +36,7 @@ public final class ConditionalELBOEvaluator {
         var done = 0
         while done < samples {
             let B = min(batch, samples - done)
-            let ws = workspace(batch: B, length: L)
+            let ws = pool.workspace(batch: B, length: L)
             let t = (0..<B).map { _ in (1 - NoisedBatch.samplingEpsilon) * rng.nextFloat() + NoisedBatch.samplingEpsilon }
             let sigma = t.map(noise.total), dsigma = t.map(noise.rate)
             for b in 0..<B {
@@ -59,14 +60,5 @@ public final class ConditionalELBOEvaluator {
             done += B
         }
         return total / Double(samples)
-    }
-
-    private func workspace(batch B: Int, length L: Int) -> ForwardWorkspace {
-        let key = B * 1_000_003 + L
-        if let ws = workspaces[key] { return ws }
-        if workspaces.count > 8 { workspaces.removeAll() }
-        let ws = ForwardWorkspace(config: network.config, batch: B, length: L)
-        workspaces[key] = ws
-        return ws
     }
 }

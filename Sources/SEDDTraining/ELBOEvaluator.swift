@@ -25,7 +25,7 @@ public final class ELBOEvaluator {
     public let batch: Int
     let graph: any DiffusionGraph
     let noise: NoiseSchedule
-    private var workspaces: [Int: ForwardWorkspace] = [:]
+    private let pool: WorkspacePool
 
     /// - Parameter batch: how many (block, time) pairs go through the network at once.
     public init(network: SEDDNetwork, batch: Int = 8) {
@@ -34,6 +34,7 @@ public final class ELBOEvaluator {
         self.batch = batch
         graph = makeGraph(network.config)
         noise = NoiseSchedule(config: network.config)
+        pool = WorkspacePool(config: network.config, limit: 4)
     }
 
     /// Evaluates `blocks` (token ids; blocks may differ in length, e.g. a shorter last one), each
@@ -74,7 +75,7 @@ public final class ELBOEvaluator {
     /// Loss of each sequence of one batch (all of `length`), times and moves drawn from `rng`.
     private func lossBatch(_ sequences: [[Int32]], length L: Int, rng: inout SeededRandom) -> [Double] {
         let B = sequences.count
-        let ws = workspace(batch: B, length: L)
+        let ws = pool.workspace(batch: B, length: L)
         let x0 = sequences.flatMap { $0.map(Int.init) }
         let noised = NoisedBatch(x0: x0, batch: B, graph: graph, noise: noise, rng: &rng)
         let clean = IntBuffer(count: B * L)
@@ -85,15 +86,5 @@ public final class ELBOEvaluator {
         for b in 0..<B { ws.sigma[b] = noised.sigma[b] }
         network.forward(ws)
         return ScoreEntropyLoss.losses(graph: graph, ws: ws, x0: clean.pointer, sigma: noised.sigma, dsigma: noised.dsigma)
-    }
-
-    private func workspace(batch B: Int, length L: Int) -> ForwardWorkspace {
-        let key = B * 1_000_003 + L
-        if let ws = workspaces[key] { return ws }
-        // Keep at most a few shapes alive: the full batch and the tails.
-        if workspaces.count > 4 { workspaces.removeAll() }
-        let ws = ForwardWorkspace(config: network.config, batch: B, length: L)
-        workspaces[key] = ws
-        return ws
     }
 }
