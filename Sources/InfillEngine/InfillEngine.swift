@@ -103,7 +103,8 @@ public final class InfillEngine {
         let passesBefore = sampler.core.forwardPasses
         let sampled = withoutActuallyEscaping(isCancelled) { cancelled in
             sampler.sample(
-                ws: ws, options: SamplingOptions(steps: request.steps, predictor: request.predictor),
+                ws: ws, options: SamplingOptions(steps: request.steps, predictor: request.predictor, temperature: request.temperature,
+                    unmasking: request.unmasking),
                 fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds
             ) { step, steps, x in
                 if step == 1 && scoreFromFirstStep { self.firstStep.capture(ws, rowStride: rowStride, realTokens: realTokens) }
@@ -195,6 +196,9 @@ public final class InfillEngine {
             throw InfillEngineError.invalidRequest("hole length must be at least 1 token, got \(bad)")
         }
         guard (1...1024).contains(r.steps) else { throw InfillEngineError.invalidRequest("steps must be 1 to 1024, got \(r.steps)") }
+        guard StepTemperature.range.contains(r.temperature) else {
+            throw InfillEngineError.invalidRequest("temperature must be 0 to 2, got \(r.temperature)")
+        }
         guard (1...8).contains(r.candidates) else { throw InfillEngineError.invalidRequest("n must be 1 to 8, got \(r.candidates)") }
         let total = r.holeTokens.reduce(0, +)
         if total > contextLength { throw InfillEngineError.holeTooLarge(tokens: total, context: contextLength) }

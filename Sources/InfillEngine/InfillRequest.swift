@@ -8,6 +8,11 @@ public struct InfillRequest: Sendable {
     public var holeTokens: [Int]
     public var steps: Int
     public var predictor: Predictor
+    /// Sampling temperature (`StepTemperature`): 1 draws as the reference does, 0 takes each revealed
+    /// position's most likely token.
+    public var temperature: Double
+    /// Which masked positions each step reveals (`Unmasking`).
+    public var unmasking: Unmasking
     /// Candidates sampled as one batch.
     public var candidates: Int
     public var seed: UInt64
@@ -21,15 +26,26 @@ public struct InfillRequest: Sendable {
     /// Heal hole edges that fall inside a word or after whitespace (see `TokenHealing`).
     public var healEdges: Bool
 
+    /// The decoding editors get unless they ask for another: each step reveals the model's surest
+    /// positions, each with its likeliest token. Measured on the infill benchmark (docs/default-model.md,
+    /// "Decoding"): the best exact match and edit similarity of the settings tried; the reference's
+    /// draws (temperature 1, random unmasking) stay one parameter away, and give candidates (`n` > 1)
+    /// that differ more.
+    public static let defaultTemperature = 0.0
+    public static let defaultUnmasking = Unmasking.confident
+
     public init(
-        segments: [String], holeTokens: [Int], steps: Int = 16, predictor: Predictor = .analytic, candidates: Int = 1,
-        seed: UInt64 = 0, stopAtNewline: Bool = false, languageID: String? = nil, fileName: String? = nil,
-        healEdges: Bool = true
+        segments: [String], holeTokens: [Int], steps: Int = 16, predictor: Predictor = .analytic,
+        temperature: Double = InfillRequest.defaultTemperature, unmasking: Unmasking = InfillRequest.defaultUnmasking,
+        candidates: Int = 1, seed: UInt64 = 0,
+        stopAtNewline: Bool = false, languageID: String? = nil, fileName: String? = nil, healEdges: Bool = true
     ) {
         self.segments = segments
         self.holeTokens = holeTokens
         self.steps = steps
         self.predictor = predictor
+        self.temperature = temperature
+        self.unmasking = unmasking
         self.candidates = candidates
         self.seed = seed
         self.stopAtNewline = stopAtNewline

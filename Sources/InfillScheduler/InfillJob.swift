@@ -6,6 +6,14 @@ public enum SamplerKind: String, Sendable, CaseIterable {
     case euler
 }
 
+/// Which masked positions each denoising step reveals.
+public enum UnmaskingKind: String, Sendable, CaseIterable {
+    /// The reference: each position independently.
+    case random
+    /// The model's surest positions first, as many as the reference would reveal.
+    case confident
+}
+
 /// Where a fill stops.
 public enum StopRule: String, Sendable, CaseIterable {
     /// Keep the whole fill.
@@ -23,6 +31,10 @@ public struct InfillJob: Sendable {
     /// Denoising steps, 1...1024.
     public var steps: Int
     public var sampler: SamplerKind
+    /// Sampling temperature, 0...2 (0: likeliest tokens, 1: the reference's draws); nil: the engine's default.
+    public var temperature: Double?
+    /// nil: the engine's default.
+    public var unmasking: UnmaskingKind?
     /// Candidates, 1...8, sampled as one batch.
     public var candidates: Int
     /// nil = random.
@@ -36,13 +48,16 @@ public struct InfillJob: Sendable {
 
     public init(
         segments: [String], holeLengths: [Int], steps: Int, sampler: SamplerKind, candidates: Int,
-        seed: UInt64?, stop: StopRule, wantsPreview: Bool, languageID: String?, deadlineMs: Double?
+        seed: UInt64?, stop: StopRule, wantsPreview: Bool, languageID: String?, deadlineMs: Double?,
+        temperature: Double? = nil, unmasking: UnmaskingKind? = nil
     ) {
         precondition(segments.count == holeLengths.count + 1, "a job has one more segment than holes")
         self.segments = segments
         self.holeLengths = holeLengths
         self.steps = steps
         self.sampler = sampler
+        self.temperature = temperature
+        self.unmasking = unmasking
         self.candidates = candidates
         self.seed = seed
         self.stop = stop

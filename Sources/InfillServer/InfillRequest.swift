@@ -10,6 +10,8 @@ struct InfillOptions {
     var steps: Int
     var deadlineMs: Double?
     var sampler: SamplerKind
+    var temperature: Double?
+    var unmasking: UnmaskingKind?
     var candidates: Int
     var seed: UInt64?
     var stop: StopRule
@@ -22,6 +24,8 @@ struct InfillOptions {
         steps = defaults.steps
         deadlineMs = defaults.deadlineMs
         sampler = defaults.sampler
+        temperature = defaults.temperature
+        unmasking = defaults.unmasking
         candidates = 1
         seed = nil
         stop = .none
@@ -36,6 +40,8 @@ struct InfillOptions {
         steps = try reader.optionalInt("steps", in: 1...1024) ?? steps
         deadlineMs = try reader.optionalDouble("deadlineMs", in: 1...600_000) ?? deadlineMs
         sampler = try reader.optionalChoice("sampler", of: SamplerKind.self) ?? sampler
+        temperature = try reader.optionalDouble("temperature", in: 0...2) ?? temperature
+        unmasking = try reader.optionalChoice("unmasking", of: UnmaskingKind.self) ?? unmasking
         candidates = try reader.optionalInt("n", in: 1...8) ?? candidates
         seed = try reader.optionalUInt64("seed")
         stop = try reader.optionalChoice("stop", of: StopRule.self) ?? stop
@@ -134,7 +140,7 @@ struct PreparedInfill {
             segments: segments.texts, holeLengths: Array(repeating: options.length, count: layout.holes.count),
             steps: options.steps, sampler: options.sampler, candidates: options.candidates, seed: options.seed,
             stop: options.stop, wantsPreview: options.preview, languageID: options.languageID,
-            deadlineMs: options.deadlineMs)
+            deadlineMs: options.deadlineMs, temperature: options.temperature, unmasking: options.unmasking)
         return (job, segments)
     }
 }

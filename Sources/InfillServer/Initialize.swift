@@ -3,13 +3,16 @@ import InfillScheduler
 
 /// `initialize` and the connection settings it shares with `workspace/didChangeConfiguration`.
 extension ConnectionSettings {
-    /// The settings with `steps`, `span`, `sampler` and `deadlineMs` from `reader` applied (absent keys
+    /// The settings with `steps`, `span`, `sampler`, `temperature`, `unmasking` and `deadlineMs` from
+    /// `reader` applied (absent keys
     /// keep their value; `deadlineMs: null` removes the deadline). All or nothing.
     func applying(_ reader: JSONFieldReader) throws(InfillProtocolError) -> ConnectionSettings {
         var settings = self
         settings.steps = try reader.optionalInt("steps", in: 1...1024) ?? steps
         settings.span = try reader.optionalInt("span", in: 1...InfillOptions.maximumLength) ?? span
         settings.sampler = try reader.optionalChoice("sampler", of: SamplerKind.self) ?? sampler
+        settings.temperature = try reader.optionalDouble("temperature", in: 0...2) ?? temperature
+        settings.unmasking = try reader.optionalChoice("unmasking", of: UnmaskingKind.self) ?? unmasking
         if reader.members["deadlineMs"] == .null {
             settings.deadlineMs = nil
         } else if let deadline = try reader.optionalDouble("deadlineMs", in: 1...600_000) {

@@ -33,6 +33,10 @@ public struct ServerConfiguration: Sendable {
     public var defaultSpan: Int
     /// `--sampler`.
     public var defaultSampler: SamplerKind
+    /// `--temperature`: when a request names none; nil leaves it to the engine.
+    public var defaultTemperature: Double?
+    /// `--unmasking`: when a request names none; nil leaves it to the engine.
+    public var defaultUnmasking: UnmaskingKind?
     /// Deadline applied when a request names none; nil for none.
     public var defaultDeadlineMs: Double?
     /// `--max-message-bytes`: largest framed message or NDJSON line (default 8 MiB).
@@ -50,7 +54,7 @@ public struct ServerConfiguration: Sendable {
         serverVersion: String = "0.1.0", defaultSteps: Int = 16, defaultSpan: Int = 32,
         defaultSampler: SamplerKind = .analytic, defaultDeadlineMs: Double? = nil,
         maxMessageBytes: Int = 8 << 20, maxContextBytes: Int = 16 << 10, maxHoles: Int = 16,
-        authToken: String? = nil
+        authToken: String? = nil, defaultTemperature: Double? = nil, defaultUnmasking: UnmaskingKind? = nil
     ) {
         precondition((1...1024).contains(defaultSteps), "defaultSteps must be 1...1024")
         precondition(defaultSpan >= 1, "defaultSpan must be positive")
@@ -59,6 +63,8 @@ public struct ServerConfiguration: Sendable {
         self.defaultSteps = defaultSteps
         self.defaultSpan = defaultSpan
         self.defaultSampler = defaultSampler
+        self.defaultTemperature = defaultTemperature
+        self.defaultUnmasking = defaultUnmasking
         self.defaultDeadlineMs = defaultDeadlineMs
         self.maxMessageBytes = maxMessageBytes
         self.maxContextBytes = maxContextBytes
@@ -73,12 +79,16 @@ struct ConnectionSettings: Equatable {
     var steps: Int
     var span: Int
     var sampler: SamplerKind
+    var temperature: Double?
+    var unmasking: UnmaskingKind?
     var deadlineMs: Double?
 
     init(_ configuration: ServerConfiguration) {
         steps = configuration.defaultSteps
         span = configuration.defaultSpan
         sampler = configuration.defaultSampler
+        temperature = configuration.defaultTemperature
+        unmasking = configuration.defaultUnmasking
         deadlineMs = configuration.defaultDeadlineMs
     }
 }

@@ -18,8 +18,18 @@ public struct SamplingOptions: Sendable {
     public var predictor: Predictor
     public var denoise: Bool
     public var eps: Double
-    public init(steps: Int, predictor: Predictor = .analytic, denoise: Bool = true, eps: Double = 1e-5) {
+    /// 1 is the reference's sampler; lower values send each moving position to its likelier
+    /// destinations (`StepTemperature`), 0 to the most likely one.
+    public var temperature: Double
+    /// Which masked positions a step reveals (absorbing graph only; other graphs move as the reference).
+    public var unmasking: Unmasking
+    public init(
+        steps: Int, predictor: Predictor = .analytic, denoise: Bool = true, eps: Double = 1e-5, temperature: Double = 1,
+        unmasking: Unmasking = .random
+    ) {
         self.steps = steps
+        self.temperature = temperature
+        self.unmasking = unmasking
         self.predictor = predictor
         self.denoise = denoise
         self.eps = eps
@@ -60,19 +70,33 @@ public final class DiffusionSampler {
         }
         let grid = TimeGrid(steps: options.steps, eps: options.eps)
         let kind: SamplerCore.StepKind = options.predictor == .euler ? .euler : .analytic
+        let temperature = Float(options.temperature)
         let xp = x.pointer
+        let confident = options.unmasking == .confident && graph.isAbsorbing ? ConfidentUnmasking(batch: B, length: L) : nil
         for n in 0..<options.steps {
             project()
             let t = [Float](repeating: grid.times[n], count: B)
-            core.visitStep(kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false) { r, probs, count in
-                xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: n, position: r % L)))
+            if let confident {
+                let mask = Int32(graph.dim - 1)
+                confident.begin(x: xp, mask: mask)
+                core.visitStep(
+                    kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature,
+                    confidence: confident.confidence.pointer
+                ) { r, probs, count in
+                    confident.propose(row: r, probs: probs, count: count, mask: Int(mask), uniform: Self.uniform(seeds[r / L], step: n, position: r % L))
+                }
+                confident.reveal(into: xp) { b in Self.uniform(seeds[b], step: n, position: L) }
+            } else {
+                core.visitStep(kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature) { r, probs, count in
+                    xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: n, position: r % L)))
+                }
             }
             if let onStep, !onStep(n + 1, options.steps, xp) { return nil }
         }
         if options.denoise {
             project()
             let t = [Float](repeating: grid.times[options.steps], count: B)
-            core.visitStep(.denoise, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false) { r, probs, count in
+            core.visitStep(.denoise, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature) { r, probs, count in
                 xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: options.steps, position: r % L)))
             }
         }

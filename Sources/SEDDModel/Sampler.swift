@@ -53,10 +53,14 @@ public final class SamplerCore {
 
     /// Runs the network on `x` [B, L] at per-row times `t` and calls `row(position, probs, count)` for
     /// every position that can change (all positions when `allPositions`), with the probability row
-    /// of the step. Rows are visited in parallel; `row` must only touch its own position.
+    /// of the step, tempered by `temperature` (`StepTemperature`; 1 is the reference's row). Rows are
+    /// visited in parallel; `row` must only touch its own position. With `confidence` ([B * L]) each
+    /// visited position's confidence is written there first: the untempered share of its likeliest
+    /// destination among all it can move to.
     func visitStep(
         _ kind: StepKind, ws: ForwardWorkspace, x: UnsafePointer<Int32>, t: [Float], stepSize: Double,
-        allPositions: Bool, row: (Int, UnsafePointer<Float>, Int) -> Void
+        allPositions: Bool, temperature: Float = 1, confidence: UnsafeMutablePointer<Float>? = nil,
+        row: (Int, UnsafePointer<Float>, Int) -> Void
     ) {
         let B = ws.batch, L = ws.length, V = graph.dim
         let steps = (0..<B).map { scalars(kind, t: t[$0], stepSize: stepSize) }
@@ -86,7 +90,8 @@ public final class SamplerCore {
                 let xi = Int(x[r])
                 let logRow = logits + i * V
                 if kind != .euler, let absorbing, xi == absorbing.mask {
-                    absorbing.maskedStepProbabilities(logRow, dsigma: st.dsigma, into: probs)
+                    let sure = absorbing.maskedStepProbabilities(logRow, dsigma: st.dsigma, temperature: temperature, into: probs)
+                    confidence?[r] = sure
                     row(r, probs, kind == .denoise ? V - 1 : V)
                     continue
                 }
@@ -96,13 +101,18 @@ public final class SamplerCore {
                     graph.reverseRate(xi, score: score, into: probs)
                     for j in 0..<V { probs[j] *= st.eulerScale }
                     probs[xi] += 1
+                    confidence?[r] = StepTemperature.confidence(probs, count: V, current: xi)
+                    StepTemperature.apply(probs, count: V, current: xi, temperature: temperature)
                     row(r, probs, V)
                 case .analytic, .denoise:
                     graph.staggeredScore(score, dsigma: st.dsigma, into: probs)
                     graph.transpTransition(xi, sigma: st.dsigma, into: score)
                     for j in 0..<V { probs[j] *= score[j] }
                     // The denoiser drops the absorbing graph's mask column: no mask survives.
-                    row(r, probs, kind == .denoise && graph.isAbsorbing ? V - 1 : V)
+                    let count = kind == .denoise && graph.isAbsorbing ? V - 1 : V
+                    confidence?[r] = StepTemperature.confidence(probs, count: count, current: xi)
+                    StepTemperature.apply(probs, count: count, current: xi, temperature: temperature)
+                    row(r, probs, count)
                 }
             }
         }

@@ -45,6 +45,9 @@ public struct BlockPacking: Sendable, Equatable {
         public var infillBlocks: Int
         /// Blocks per language ("" for untagged).
         public var blocksByLanguage: [String: Int]
+        /// The hole (middle and padding) of each infill-shaped block, by block index, as positions
+        /// within the block: what an editor would have left empty.
+        public var holes: [Int: Range<Int>] = [:]
     }
 
     /// Packs token streams, one per document, each already followed by its end-of-text id.
@@ -58,7 +61,7 @@ public struct BlockPacking: Sendable, Equatable {
             let key = language.flatMap { languageTags[$0] == nil ? nil : $0 } ?? ""
             groups[key, default: []].append(index)
         }
-        var out = Packed(tokens: [], blocks: 0, infillBlocks: 0, blocksByLanguage: [:])
+        var out = Packed(tokens: [], blocks: 0, infillBlocks: 0, blocksByLanguage: [:], holes: [:])
         for key in groups.keys.sorted() {
             let tag = languageTags[key].map { Int32($0) }
             var stream: [Int32] = []
@@ -92,6 +95,8 @@ public struct BlockPacking: Sendable, Equatable {
             if shaped {
                 let start = Int(startDraw % UInt64(content - middle + 1))
                 let cut = chunk.startIndex + start + middle
+                let holeStart = (tag == nil ? 0 : 1) + start
+                out.holes[out.blocks + blockIndex] = holeStart..<(holeStart + hole)
                 out.tokens += chunk[..<cut]
                 out.tokens += [Int32](repeating: Int32(paddingID!), count: pads)
                 out.tokens += chunk[cut...]

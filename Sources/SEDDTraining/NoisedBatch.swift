@@ -11,8 +11,13 @@ public struct NoisedBatch {
 
     public static let samplingEpsilon: Float = 1e-3
 
-    /// Draws t for each of the `batch` sequences, then the per-token moves, from `rng`.
-    public init(x0: [Int], batch B: Int, graph: any DiffusionGraph, noise: NoiseSchedule, rng: inout SeededRandom) {
+    /// Draws t for each of the `batch` sequences, then the per-token moves, from `rng`. A sequence
+    /// with a range in `noisedOnly` is noised only there (the rest stays x0); the draws are the same
+    /// either way, so the choice shifts no other sequence's noise.
+    public init(
+        x0: [Int], batch B: Int, graph: any DiffusionGraph, noise: NoiseSchedule, rng: inout SeededRandom,
+        noisedOnly: [Range<Int>?]? = nil
+    ) {
         precondition(B > 0 && x0.count % B == 0, "x0 must hold whole sequences")
         let L = x0.count / B
         t = (0..<B).map { _ in (1 - Self.samplingEpsilon) * rng.nextFloat() + Self.samplingEpsilon }
@@ -22,6 +27,7 @@ public struct NoisedBatch {
         for i in 0..<x0.count {
             let move = rng.nextFloat()
             let token = graph.isAbsorbing ? 0 : rng.nextDouble()
+            if let range = noisedOnly?[i / L], !range.contains(i % L) { continue }
             xt[i] = graph.sampleTransition(x0[i], sigma: sigma[i / L], moveUniform: move, tokenUniform: token)
         }
         self.xt = xt

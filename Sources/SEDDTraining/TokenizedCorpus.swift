@@ -16,6 +16,8 @@ public struct TokenizedCorpus: Sendable {
     /// Set when the streams are language-packed blocks (`BlockPacking`): then both streams are whole
     /// blocks laid end to end, and these are the training blocks' figures.
     public var packedTrain: (blocks: Int, infillBlocks: Int, blocksByLanguage: [String: Int])?
+    /// The holes of the infill-shaped training blocks, by block index (`BlockPacking.Packed.holes`).
+    public var trainHoles: [Int: Range<Int>] = [:]
 
     /// - Parameter validationFraction: share of documents held out, in [0, 1).
     public init(
@@ -67,6 +69,7 @@ public struct TokenizedCorpus: Sendable {
         trainDocuments = train.count
         validationDocuments = valid.count
         self.packedTrain = (packedTrain.blocks, packedTrain.infillBlocks, packedTrain.blocksByLanguage)
+        trainHoles = packedTrain.holes
     }
 
     /// True when the document belongs to the validation split.

@@ -34,14 +34,24 @@ public final class Trainer {
     let engine: LossGradient
     let tokens: [Int32]
     let blockCount: Int
+    /// Holes of the infill-shaped blocks, by block index (for `options.holeNoiseFraction`).
+    let holes: [Int: Range<Int>]
     /// The generator for noise and dropout; a pointer because the forward pass draws from it.
     let rng: UnsafeMutablePointer<SeededRandom>
 
     /// - Parameter trainTokens: the packed training stream; whole blocks of `options.length` are used.
-    public init(network: SEDDNetwork, trainTokens: [Int32], options: TrainingOptions) throws(TrainingError) {
+    /// - Parameter holes: the infill-shaped blocks' holes (`TokenizedCorpus.trainHoles`).
+    public init(
+        network: SEDDNetwork, trainTokens: [Int32], options: TrainingOptions, holes: [Int: Range<Int>] = [:]
+    ) throws(TrainingError) {
         try options.validate(modelLength: network.config.length)
         let blocks = trainTokens.count / options.length
         guard blocks > 0 else { throw .corpusTooSmall(tokens: trainTokens.count, length: options.length) }
+        if options.holeNoiseFraction > 0 && network.config.graph != .absorb {
+            // Only the absorbing graph's loss is zero at clean positions; the uniform graph would
+            // score the clean context as if it had been noised and stayed.
+            throw .invalidOption(name: "--hole-noise-fraction", reason: "needs the absorbing graph (config graph.type = absorb)")
+        }
         let limit = network.config.vocabularySize
         if let bad = trainTokens.first(where: { $0 < 0 || Int($0) >= network.config.tokens }) {
             throw .tokenOutOfRange(path: "training data", token: Int(bad), modelTokens: min(limit, network.config.tokens))
@@ -50,6 +60,7 @@ public final class Trainer {
         self.options = options
         tokens = trainTokens
         blockCount = blocks
+        self.holes = holes
         optimizer = AdamW(count: network.parameters.table.count, hyper: options.adam)
         ema = ExponentialMovingAverage(parameters: network.parameters, decay: options.emaDecay)
         noise = NoiseSchedule(config: network.config)
@@ -68,10 +79,14 @@ public final class Trainer {
         let start = DispatchTime.now().uptimeNanoseconds
         let B = options.batch, L = options.length
         var x0 = [Int](repeating: 0, count: B * L)
-        for (slot, block) in order.next(B).enumerated() {
+        let blocks = order.next(B)
+        for (slot, block) in blocks.enumerated() {
             for l in 0..<L { x0[slot * L + l] = Int(tokens[block * L + l]) }
         }
-        let batch = NoisedBatch(x0: x0, batch: B, graph: engine.graph, noise: noise, rng: &rng.pointee)
+        let noisedOnly = blocks.map { holeNoised(block: $0, step: step + 1) }
+        let batch = NoisedBatch(
+            x0: x0, batch: B, graph: engine.graph, noise: noise, rng: &rng.pointee,
+            noisedOnly: noisedOnly.contains { $0 != nil } ? noisedOnly : nil)
         let dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)? =
             network.config.dropout > 0 ? (Float(network.config.dropout), rng) : nil
         let losses = engine.compute(x0: x0, xt: batch.xt, sigma: batch.sigma, dsigma: batch.dsigma, dropout: dropout)
@@ -92,6 +107,17 @@ public final class Trainer {
         return StepReport(
             step: step, loss: loss, gradientNorm: norm, learningRate: lr, skipped: skipped, tokens: B * L,
             seconds: seconds)
+    }
+
+    /// The hole of `block` when this step noises only its hole: decided by a hash of (seed, step,
+    /// block), not by the generator, so the choice leaves every other draw of the run unchanged.
+    func holeNoised(block: Int, step: Int) -> Range<Int>? {
+        guard options.holeNoiseFraction > 0, let hole = holes[block] else { return nil }
+        var z = options.seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(block) &* 0xD1B5_4A32_D192_ED03)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) * 0x1.0p-53 < options.holeNoiseFraction ? hole : nil
     }
 
     /// Restores the state a checkpoint holds (weights, EMA, Adam moments, counters, data order, RNG).

@@ -21,6 +21,10 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Share of training blocks laid out as infills (prefix, middle, padding, suffix). Nil: the
     /// default (`BlockPacking.defaultInfillFraction`) when the model has a padding token, else 0.
     public var infillFraction: Double?
+    /// Share of infill-shaped blocks, per step, whose noise covers only their hole (the context stays
+    /// clean): the editor's task itself, the conditional ELBO of the hole. 0 (default) noises every
+    /// block whole, as the reference does. See `Trainer.trainStep`.
+    public var holeNoiseFraction: Double = 0
 
     public init() {}
 
@@ -39,6 +43,9 @@ public struct TrainingOptions: Sendable, Equatable {
         if saveEvery < 0 { throw fail("--save-every", "must be at least 0, got \(saveEvery)") }
         if let f = infillFraction, !(0...1).contains(f) {
             throw fail("--infill-fraction", "must be in [0, 1], got \(f)")
+        }
+        if !(0...1).contains(holeNoiseFraction) {
+            throw fail("--hole-noise-fraction", "must be in [0, 1], got \(holeNoiseFraction)")
         }
         if !(0..<1).contains(validationFraction) {
             throw fail("--valid-fraction", "must be in [0, 1), got \(validationFraction)")

@@ -52,7 +52,7 @@ public final class TrainingSession {
                 paths: data,
                 reason: "all \(corpus.validationDocuments) documents fell into the validation split; lower --valid-fraction")
         }
-        trainer = try Trainer(network: network, trainTokens: corpus.trainTokens, options: options)
+        trainer = try Trainer(network: network, trainTokens: corpus.trainTokens, options: options, holes: corpus.trainHoles)
 
         outDirectory = out
         let fm = FileManager.default

@@ -23,6 +23,7 @@ struct BenchInfill: ParsableCommand {
     @Flag(help: "Also print where the time went: layout, healing, sampling, scoring, decoding (medians).")
     var stages = false
     @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup var decoding: DecodingOptions
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
@@ -44,7 +45,7 @@ struct BenchInfill: ParsableCommand {
         }
         let request = InfillRequest(
             segments: Self.segments(tokenizer: infill.tokenizer, tokens: window - hole), holeTokens: [hole], steps: steps,
-            seed: 1)
+            temperature: decoding.resolvedTemperature, unmasking: decoding.resolvedUnmasking, seed: 1)
         let first = try infill.infill(request)  // warm-up: weights packed, primitives created
         var times: [Double] = []
         var stageRuns: [InfillStageTimes] = []

@@ -26,7 +26,10 @@ final class EngineBackend: InfillBackend {
     func run(_ job: InfillJob, progress: (Int, Int, [[String]]) -> Void, isCancelled: () -> Bool) throws -> InfillOutcome {
         let request = InfillRequest(
             segments: job.segments, holeTokens: job.holeLengths, steps: job.steps,
-            predictor: job.sampler == .euler ? .euler : .analytic, candidates: job.candidates,
+            predictor: job.sampler == .euler ? .euler : .analytic,
+            temperature: job.temperature ?? InfillRequest.defaultTemperature,
+            unmasking: job.unmasking.map { $0 == .confident ? .confident : .random } ?? InfillRequest.defaultUnmasking,
+            candidates: job.candidates,
             seed: job.seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: job.stop == .line,
             languageID: job.languageID)
         let result: InfillResult

@@ -27,6 +27,7 @@ struct InfillCommand: ParsableCommand {
     @Flag(help: "Print the JSON result instead of the text.") var json = false
     @Option(help: "Send the request to a running daemon (unix:PATH or tcp:HOST:PORT) instead of loading a model.")
     var connect: String?
+    @OptionGroup var decoding: DecodingOptions
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
@@ -56,7 +57,7 @@ struct InfillCommand: ParsableCommand {
         let e = try InfillEngine.load(modelDirectory: DefaultModel.resolve(model))
         let request = InfillRequest(
             segments: holes.segments, holeTokens: holes.sizes.map { $0 ?? span }, steps: steps, predictor: predictor,
-            candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line",
+            temperature: decoding.resolvedTemperature, unmasking: decoding.resolvedUnmasking, candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line",
             languageID: language, fileName: file, healEdges: !noHeal)
         let result: InfillResult
         do { result = try e.infill(request) } catch let error as InfillEngineError { throw CLIError(error.description) }
@@ -91,8 +92,10 @@ struct InfillCommand: ParsableCommand {
             holes: holes, length: length, steps: steps, sampler: sampler, seed: seed, candidates: n, stop: stop)
         // The daemon's engine adds the language tag; send the editor's id, or the file's extension.
         let languageID = language ?? file.flatMap { CodeLanguages.language(fileName: $0) }
-        if let languageID, case .object(var fields) = params {
-            fields["languageId"] = .string(languageID)
+        if case .object(var fields) = params {
+            if let languageID { fields["languageId"] = .string(languageID) }
+            if let temperature = decoding.temperature { fields["temperature"] = .double(temperature) }
+            if let unmasking = decoding.unmasking { fields["unmasking"] = .string(unmasking.rawValue) }
             params = .object(fields)
         }
         let result = try InfillConnect.run(address: address, params: params)

@@ -56,3 +56,4 @@ struct EngineOptions: ParsableArguments {
 }
 
 extension Precision: ExpressibleByArgument {}
+extension Unmasking: ExpressibleByArgument {}

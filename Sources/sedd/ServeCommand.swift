@@ -27,6 +27,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest working set of one request, e.g. 512M or 2G (default: no limit).") var maxMemory: String?
     @Option(help: "Largest message or line, in bytes.") var maxMessageBytes: Int = 8 << 20
     @Option(help: "error, warning, info or debug.") var logLevel: String = "warning"
+    @OptionGroup var decoding: DecodingOptions
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
@@ -63,7 +64,8 @@ struct ServeCommand: ParsableCommand {
         let server = InfillServer(
             configuration: ServerConfiguration(
                 serverVersion: Sedd.version, defaultSteps: steps, defaultSpan: span, defaultSampler: samplerKind,
-                maxMessageBytes: maxMessageBytes, authToken: token),
+                maxMessageBytes: maxMessageBytes, authToken: token, defaultTemperature: decoding.temperature,
+                defaultUnmasking: decoding.unmaskingKind),
             scheduler: scheduler, backendInfo: backend.info, log: { log.write($0, $1) })
 
         func accept(_ lc: LoopConnection, requiresAuth: Bool) {

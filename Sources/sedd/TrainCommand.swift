@@ -62,6 +62,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("infill-fraction"), help: "Share of blocks laid out infill-shaped (prefix, middle, padding, suffix); default 0.3 when the tokenizer has <|pad|>, else 0.")
     var infillFraction: Double?
 
+    @Option(name: .customLong("hole-noise-fraction"), help: "Share of infill-shaped blocks, per step, noised only in their hole with the context clean (the editor's task); default 0: every block noised whole, as the reference.")
+    var holeNoiseFraction: Double = 0
+
     @Flag(help: "Continue from the checkpoint in --out.")
     var resume = false
 
@@ -80,6 +83,7 @@ struct TrainCommand: ParsableCommand {
         o.seed = seed
         o.validationFraction = validFraction
         o.infillFraction = infillFraction
+        o.holeNoiseFraction = holeNoiseFraction
         var reader = CorpusReader()
         if let extensions {
             reader.extensions = Set(extensions.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ". ")).lowercased() })

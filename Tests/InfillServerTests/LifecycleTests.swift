@@ -51,6 +51,21 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(job?.holeLengths, [7])
         XCTAssertEqual(job?.sampler, .euler)
         XCTAssertEqual(job?.deadlineMs, 250)
+        XCTAssertNil(job?.temperature, "no temperature named: the engine's default")
+        XCTAssertNil(job?.unmasking)
+    }
+
+    func testTemperatureAndUnmaskingComeFromOptionsAndRequests() {
+        let client = harness.client()
+        client.initialize(#"{"initializationOptions":{"temperature":0.7,"unmasking":"random"}}"#)
+        client.send(#"{"jsonrpc":"2.0","id":1,"method":"sedd/infill","params":{"prefix":"a"}}"#)
+        _ = client.waitForResponse(id: 1)
+        XCTAssertEqual(harness.backend.jobs.last?.temperature, 0.7)
+        XCTAssertEqual(harness.backend.jobs.last?.unmasking, .random)
+        client.send(#"{"jsonrpc":"2.0","id":2,"method":"sedd/infill","params":{"prefix":"a","temperature":0,"unmasking":"confident"}}"#)
+        _ = client.waitForResponse(id: 2)
+        XCTAssertEqual(harness.backend.jobs.last?.temperature, 0)
+        XCTAssertEqual(harness.backend.jobs.last?.unmasking, .confident)
     }
 
     func testDidChangeConfigurationChangesDefaultsAndIgnoresBadValues() {

@@ -104,6 +104,31 @@ final class CodeDataTests: XCTestCase {
         XCTAssertEqual(content, Array(stream.prefix(content.count)), "removing the padding gives the text back in order")
         let again = packing.pack(documents: [stream], languages: ["swift"])
         XCTAssertEqual(again.tokens, packed.tokens, "packing is deterministic")
+        XCTAssertEqual(packed.holes.count, packed.infillBlocks, "every infill-shaped block records its hole")
+        for (block, hole) in packed.holes {
+            let tokens = Array(packed.tokens[(block * 32)..<(block * 32 + 32)])
+            XCTAssertGreaterThan(hole.lowerBound, 0, "the tag stays outside the hole")
+            XCTAssertLessThanOrEqual(hole.count, 8)
+            let pads = tokens.indices.filter { tokens[$0] == 902 }
+            for p in pads { XCTAssertTrue(hole.contains(p), "block \(block): padding at \(p) outside the hole \(hole)") }
+            if !pads.isEmpty { XCTAssertEqual(pads.last! + 1, hole.upperBound, "the padding ends the hole") }
+            XCTAssertNotEqual(tokens[hole.lowerBound], 902, "the hole starts with its middle")
+        }
+    }
+
+    func testHoleNoiseLeavesTheContextCleanAndDrawsTheSameNoise() {
+        let x0 = (0..<64).map { $0 % 50 }
+        let graph = AbsorbingGraph(tokens: 256)
+        let noise = NoiseSchedule(config: TinyModel.config())
+        var rngA = SeededRandom(seed: 5), rngB = SeededRandom(seed: 5)
+        let whole = NoisedBatch(x0: x0, batch: 2, graph: graph, noise: noise, rng: &rngA)
+        let holed = NoisedBatch(x0: x0, batch: 2, graph: graph, noise: noise, rng: &rngB, noisedOnly: [10..<20, nil])
+        XCTAssertEqual(rngA.next(), rngB.next(), "the same number of draws either way")
+        XCTAssertEqual(whole.t, holed.t)
+        for i in 0..<32 {
+            XCTAssertEqual(holed.xt[i], (10..<20).contains(i) ? whole.xt[i] : x0[i], "position \(i) of the holed row")
+        }
+        XCTAssertEqual(Array(holed.xt[32...]), Array(whole.xt[32...]), "a row without a hole is noised whole")
     }
 
     func testTrainingSessionPacksByLanguageAndRecordsTheIdsInConfig() throws {

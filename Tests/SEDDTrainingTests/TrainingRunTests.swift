@@ -1,7 +1,7 @@
 import Foundation
 import SEDDKernels
 import SEDDModel
-import SEDDTraining
+@testable import SEDDTraining
 import Tokenizers
 import XCTest
 
@@ -77,6 +77,35 @@ final class TrainingRunTests: XCTestCase {
         let wa = try ModelDirectory.load(straight).parameters.buffer.array
         let wb = try ModelDirectory.load(interrupted).parameters.buffer.array
         XCTAssertTrue(zip(wa, wb).allSatisfy { $0.bitPattern == $1.bitPattern }, "final EMA weights differ")
+    }
+
+    func testHoleNoiseFractionPicksInfillBlocksOnly() throws {
+        let config = TinyModel.config(hidden: 16, blocks: 1, length: 16)
+        let store = ParameterStore(table: ParameterTable(config: config))
+        Initialization.initialize(store, config: config, seed: 3)
+        let network = SEDDNetwork(config: config, parameters: store)
+        let tokens = (0..<256).map { Int32($0 % 200) }
+        let holes = [1: 3..<7, 4: 9..<12]
+        var o = options(steps: 2)
+        o.length = 16
+        for (fraction, expected) in [(0.0, 0), (1.0, 200)] {
+            o.holeNoiseFraction = fraction
+            let trainer = try Trainer(network: network, trainTokens: tokens, options: o, holes: holes)
+            let picked = (1...100).flatMap { step in [1, 2, 4].compactMap { trainer.holeNoised(block: $0, step: step) } }
+            XCTAssertEqual(picked.count, expected, "fraction \(fraction)")
+            XCTAssertTrue(picked.allSatisfy { $0 == 3..<7 || $0 == 9..<12 })
+        }
+        o.holeNoiseFraction = 0.5
+        let trainer = try Trainer(network: network, trainTokens: tokens, options: o, holes: holes)
+        let share = Double((1...1000).filter { trainer.holeNoised(block: 1, step: $0) != nil }.count) / 1000
+        XCTAssertEqual(share, 0.5, accuracy: 0.06)
+        XCTAssertTrue(trainer.trainStep().loss.isFinite, "a step with holed rows trains")
+        var uniform = o
+        uniform.holeNoiseFraction = 0.5
+        let uniformConfig = TinyModel.config(graph: .uniform, hidden: 16, blocks: 1, length: 16)
+        let uniformStore = ParameterStore(table: ParameterTable(config: uniformConfig))
+        XCTAssertThrowsError(
+            try Trainer(network: SEDDNetwork(config: uniformConfig, parameters: uniformStore), trainTokens: tokens, options: uniform))
     }
 
     func testNonFiniteGradientSkipsTheStep() throws {
