@@ -53,10 +53,32 @@ enum TokenHealing {
             piece.utf8.count < window.utf8.count || window.utf8.count == text.utf8.count
         else { return nil }
         let scalars = Array(piece.unicodeScalars)
-        if scalars.allSatisfy({ $0.properties.isWhitespace }) { return piece }
+        if scalars.allSatisfy({ $0.properties.isWhitespace }) { return whitespacePiece(window) ?? piece }
         let core = scalars.first == " " ? Array(scalars.dropFirst()) : scalars
         guard !core.isEmpty else { return nil }
         if core.allSatisfy(isLetter) || core.allSatisfy(isNumber) { return piece }
+        return nil
+    }
+
+    /// The piece of trailing whitespace a fill would have taken in training. GPT-2's pre-tokenizer
+    /// leaves a word's leading space to the word: `{\n    return` is `{`, `\n   `, ` return`. Cut at
+    /// the hole, the run would be one pre-token, `\n    `, that training never saw before a word;
+    /// healing it whole makes the chooser cover it with `\n   ` and the lone space that remains with
+    /// a token of its own, so the fill starts after two spaces. So the text is split as if a word
+    /// followed, and only what that word's pre-token (or the one ending at the hole) holds of the
+    /// run moves: the context keeps `\n   `, the fill must start with ` `.
+    static func whitespacePiece(_ window: String) -> String? {
+        let parts = GPT2PreTokenizer.split(window + "a")
+        let boundary = window.unicodeScalars.count
+        var start = 0
+        for part in parts {
+            let count = part.unicodeScalars.count
+            if start < boundary && start + count >= boundary {
+                let piece = String(String.UnicodeScalarView(part.unicodeScalars.prefix(boundary - start)))
+                return piece.isEmpty ? nil : piece
+            }
+            start += count
+        }
         return nil
     }
 

@@ -17,11 +17,16 @@ final class TokenHealingTests: XCTestCase {
         XCTAssertEqual(s2, ["print(", "value)"])
         XCTAssertEqual(h2, [HoleHealing()])
 
-        // Indentation: the whitespace run moves, so the fill can start with the merged indent token.
+        // Indentation: split as training splits `{\n    return` (`\n   `, ` return`): the context keeps
+        // the indent token and the fill must start with the space a word would carry.
         let (s3, h3) = TokenHealing.heal(segments: ["func a() {\n    ", "\n}"], holeTokens: [8])
-        XCTAssertEqual(s3, ["func a() {", "\n}"])
-        XCTAssertEqual(h3[0].requiredStart, Array("\n    ".utf8))
+        XCTAssertEqual(s3, ["func a() {\n   ", "\n}"])
+        XCTAssertEqual(h3[0].requiredStart, Array(" ".utf8))
         XCTAssertEqual(h3[0].requiredEnd, [])
+        // Tabs carry no word: the last one moves. A newline alone moves as before.
+        XCTAssertEqual(TokenHealing.heal(segments: ["{\n\t\t", "}"], holeTokens: [8]).healing[0].requiredStart, Array("\t".utf8))
+        XCTAssertEqual(TokenHealing.heal(segments: ["{\n", "}"], holeTokens: [8]).healing[0].requiredStart, Array("\n".utf8))
+        XCTAssertEqual(TokenHealing.heal(segments: ["x = ", ";"], holeTokens: [8]).healing[0].requiredStart, Array(" ".utf8))
 
         // A one-token hole keeps no free position, so it is left alone; a two-token one heals only its start.
         XCTAssertEqual(TokenHealing.heal(segments: ["let fo", "o"], holeTokens: [1]).healing, [HoleHealing()])
