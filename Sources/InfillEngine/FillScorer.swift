@@ -49,16 +49,17 @@ struct FillScorer {
 
 extension FillScorer {
     /// The same score from the sampler's first step (absorbing graph; see `FirstStepLogProbabilities`):
-    /// log p0 summed over the captured hole positions, per byte of the fill. Positions not captured
-    /// (healed edges) are context, left out of both sums.
+    /// log p0 summed over the captured hole positions, per byte of the fill. Healed edge positions
+    /// (`leavingOut`) carry the user's bytes: they are left out of both sums.
     static func score(
-        sequences: [[Int]], holeRanges: [Range<Int>], captured: FirstStepLogProbabilities, tokenizer: any Tokenizer
+        sequences: [[Int]], holeRanges: [Range<Int>], captured: FirstStepLogProbabilities, leavingOut: Set<Int> = [],
+        tokenizer: any Tokenizer
     ) -> [Double] {
         sequences.map { seq in
             var logp = 0.0
             var scored: [Int] = []
             for range in holeRanges {
-                for p in range where captured.contains(p) {
+                for p in range where captured.contains(p) && !leavingOut.contains(p) {
                     logp += captured.logProbability(of: seq[p], at: p) ?? 0
                     scored.append(seq[p])
                 }

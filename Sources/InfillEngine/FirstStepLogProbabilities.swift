@@ -8,8 +8,9 @@ import SEDDModel
 /// sampler's first step runs exactly that input: x starts all-mask, the projection writes the context,
 /// and sigma is the schedule's total at t = 1. Every candidate sees the same input there, so batch row
 /// 0's rows hold the answer for all of them. Keeping the log-softmax of those rows saves the scorer's
-/// extra forward pass (one of ten at 8 steps). Positions healing fixed are context at that step, not
-/// hole, so they are not scored (their bytes were the user's, not the model's).
+/// extra forward pass (one of ten at 8 steps). The same rows choose the tokens of healed hole edges
+/// (`HealingChooser`), so healing costs no pass of its own either; healed positions are left out of
+/// the score (their bytes were the user's, not the model's).
 ///
 /// The buffer grows to the largest hole seen and is reused; capturing allocates only when it grows.
 final class FirstStepLogProbabilities {
@@ -39,6 +40,11 @@ final class FirstStepLogProbabilities {
                 for j in 0..<realTokens { dst[j] -= logZ }
             }
         }
+    }
+
+    /// The log p0 row (over the real tokens) at a captured position.
+    func row(at position: Int) -> UnsafePointer<Float>? {
+        rowOfPosition[position].map { UnsafePointer(buffer.pointer + $0 * vocabulary) }
     }
 
     /// Whether `position` was a masked (scored) position of the captured pass.

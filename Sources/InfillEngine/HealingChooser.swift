@@ -4,8 +4,11 @@ import Tokenizers
 
 /// Chooses the tokens that carry healed holes' required bytes.
 ///
-/// One forward pass for the whole request: every hole is masked at t = 1, and the output head runs
-/// only at the edge positions that heal. For the absorbing graph the log-score at a masked position
+/// The model is asked once for the whole request, with every hole masked at t = 1: with the absorbing
+/// graph that is the sampler's first step, whose rows the engine hands over (`choose(tokens:holes:
+/// rows:)`), so healing runs no pass of its own; `choose(tokens:holes:workspace:)` runs that pass
+/// itself, with the output head only at the edge positions that heal (the oracle, and for callers
+/// without a sampler run). For the absorbing graph the log-score at a masked position
 /// ranks tokens as p0(token | context) (spec 9.1), so each edge gets the model's best token whose
 /// bytes are consistent with its required bytes. That token usually covers the partial word, and may
 /// extend it (`fo|` becomes ` foo`); when it covers only part, the rest of the bytes is fixed with the
@@ -28,7 +31,7 @@ struct HealingChooser {
     /// Fixes positions at the healed edges of `holes` in `tokens` (mask ids inside the holes); returns
     /// the positions fixed and the forward passes run (0 or 1). Every hole keeps a free position.
     func choose(tokens: inout [Int], holes: [Edge], workspace ws: ForwardWorkspace) -> (positions: [Int], forwardPasses: Int) {
-        let wanted = holes.filter { $0.healing != HoleHealing() && $0.hole.count >= 2 }
+        let wanted = Self.healing(holes)
         guard !wanted.isEmpty else { return ([], 0) }
         // The edge rows the model is asked about, in window order.
         var asked: [Int] = []
@@ -37,14 +40,32 @@ struct HealingChooser {
             if !edge.healing.requiredEnd.isEmpty { asked.append(edge.hole.upperBound - 1) }
         }
         asked.sort()
-        let ranked = network.config.graph == .absorb ? runPass(tokens: tokens, rows: asked, ws: ws) : nil
+        guard network.config.graph == .absorb else { return (fix(tokens: &tokens, edges: wanted, rows: { _ in nil }), 0) }
+        let logits = runPass(tokens: tokens, rows: asked, ws: ws), V = network.config.vocabularySize
+        let positions = fix(tokens: &tokens, edges: wanted, rows: { p in asked.firstIndex(of: p).map { logits + $0 * V } })
+        return (positions, 1)
+    }
 
+    /// `choose` with the model's rows already at hand: `rows(position)` is a row ranking the tokens at
+    /// that edge position (log-scores or log-probabilities) from a pass with every hole masked at t = 1.
+    func choose(tokens: inout [Int], holes: [Edge], rows: (Int) -> UnsafePointer<Float>?) -> [Int] {
+        fix(tokens: &tokens, edges: Self.healing(holes), rows: rows)
+    }
+
+    /// The holes with something to heal and a position left free.
+    static func healing(_ holes: [Edge]) -> [Edge] {
+        holes.filter { $0.healing != HoleHealing() && $0.hole.count >= 2 }
+    }
+
+    /// Writes the healed edges' tokens into `tokens`; returns the positions written. Where `rows` has
+    /// no row (a uniform-graph model) the required bytes' own encoding is used.
+    private func fix(tokens: inout [Int], edges wanted: [Edge], rows: (Int) -> UnsafePointer<Float>?) -> [Int] {
         var fixed: [Int] = []
         for edge in wanted {
             var low = edge.hole.lowerBound, high = edge.hole.upperBound - 1
             let start = edge.healing.requiredStart[...]
             if !start.isEmpty {
-                let first = ranked.flatMap { best(in: $0, row: asked.firstIndex(of: low)!, allowed: { TokenHealing.consistentStart($0, start) }) }
+                let first = rows(low).flatMap { best(in: $0, allowed: { TokenHealing.consistentStart($0, start) }) }
                 for id in covering(start, first: first, fromStart: true) where low < high {
                     tokens[low] = id
                     fixed.append(low)
@@ -53,7 +74,7 @@ struct HealingChooser {
             }
             let end = edge.healing.requiredEnd[...]
             if !end.isEmpty {
-                let last = ranked.flatMap { best(in: $0, row: asked.firstIndex(of: high)!, allowed: { TokenHealing.consistentEnd($0, end) }) }
+                let last = rows(high).flatMap { best(in: $0, allowed: { TokenHealing.consistentEnd($0, end) }) }
                 for id in covering(end, first: last, fromStart: false) where low < high {
                     tokens[high] = id
                     fixed.append(high)
@@ -61,7 +82,7 @@ struct HealingChooser {
                 }
             }
         }
-        return (fixed, ranked == nil ? 0 : 1)
+        return fixed
     }
 
     /// Tokens that carry `bytes`, from the edge inward: the chosen token (when there is one), then the
@@ -111,9 +132,8 @@ struct HealingChooser {
         return UnsafePointer(ws.logits.pointer)
     }
 
-    /// The allowed token with the highest log-score in head row `row`.
-    private func best(in logits: UnsafePointer<Float>, row: Int, allowed: ([UInt8]) -> Bool) -> Int? {
-        let scores = logits + row * network.config.vocabularySize
+    /// The allowed token with the highest score in `scores`.
+    private func best(in scores: UnsafePointer<Float>, allowed: ([UInt8]) -> Bool) -> Int? {
         var bestID: Int?
         var bestValue = -Float.infinity
         for id in tokenBytes.indices where scores[id] > bestValue && allowed(tokenBytes[id]) {

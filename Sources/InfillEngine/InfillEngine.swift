@@ -86,8 +86,12 @@ public final class InfillEngine {
         let start = DispatchTime.now().uptimeNanoseconds
         var clock = StageClock(start: start)
         var stages = InfillStageTimes()
-        let prepared = try prepare(request, stages: &stages)
-        let window = prepared.window, healings = prepared.healings, healedPositions = prepared.healedPositions
+        // With the absorbing graph the sampler's first pass (every hole masked at t = 1) is the
+        // scorer's and the healing chooser's (see FirstStepLogProbabilities): both read its rows.
+        let fromFirstStep = network.config.graph == .absorb
+        let prepared = try prepare(request, stages: &stages, healNow: !fromFirstStep)
+        let window = prepared.window, healings = prepared.healings
+        var healedPositions = prepared.healedPositions
         let L = window.tokens.count, B = request.candidates
         let ws = workspace(batch: B, length: L)
         clock.lap()
@@ -96,9 +100,9 @@ public final class InfillEngine {
         let fixedPositions = (0..<L).filter { !holePositions.contains($0) }
         let fixed = FixedTokens(positions: fixedPositions, tokens: fixedPositions.map { window.tokens[$0] })
         let seeds = (0..<B).map { request.seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
-        // With the absorbing graph the first step's pass is the scorer's (see FirstStepLogProbabilities).
-        let scoreFromFirstStep = network.config.graph == .absorb && !holePositions.isEmpty
+        let scoreFromFirstStep = fromFirstStep && !holePositions.isEmpty
         let realTokens = network.config.tokens, rowStride = network.config.vocabularySize
+        let edges = zip(window.holeRanges, healings).map { HealingChooser.Edge(hole: $0, healing: $1) }
 
         let passesBefore = sampler.core.forwardPasses
         let sampled = withoutActuallyEscaping(isCancelled) { cancelled in
@@ -107,7 +111,14 @@ public final class InfillEngine {
                     unmasking: request.unmasking),
                 fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds
             ) { step, steps, x in
-                if step == 1 && scoreFromFirstStep { self.firstStep.capture(ws, rowStride: rowStride, realTokens: realTokens) }
+                if step == 1 && scoreFromFirstStep {
+                    self.firstStep.capture(ws, rowStride: rowStride, realTokens: realTokens)
+                    // Healed edges take their tokens now, in every candidate: a revealed token stays.
+                    var healed = window.tokens
+                    let chosen = self.healing.choose(tokens: &healed, holes: edges, rows: self.firstStep.row(at:))
+                    for p in chosen { for b in 0..<B { x[b * L + p] = Int32(healed[p]) } }
+                    healedPositions.formUnion(chosen)
+                }
                 if let progress {
                     let fills = (0..<B).map { b in window.holeRanges.map { self.previewText(x, row: b, length: L, range: $0) } }
                     progress(step, steps, fills)
@@ -121,7 +132,9 @@ public final class InfillEngine {
 
         let scores: [Double]
         if scoreFromFirstStep {
-            scores = FillScorer.score(sequences: sequences, holeRanges: window.holeRanges, captured: firstStep, tokenizer: tokenizer)
+            scores = FillScorer.score(
+                sequences: sequences, holeRanges: window.holeRanges, captured: firstStep, leavingOut: healedPositions,
+                tokenizer: tokenizer)
         } else {
             scores = FillScorer(network: network).score(sequences: sequences, holeRanges: window.holeRanges, workspace: ws, tokenizer: tokenizer)
             stages.forwardPasses += 1
@@ -160,8 +173,9 @@ public final class InfillEngine {
         return try prepare(request, stages: &stages)
     }
 
-    /// `prepare`, recording the layout and healing times and passes in `stages`.
-    func prepare(_ request: InfillRequest, stages: inout InfillStageTimes) throws -> Prepared {
+    /// `prepare`, recording the layout and healing times and passes in `stages`. With `healNow` false
+    /// the healed edges stay masked, for the sampler's first step to choose (`infill`).
+    func prepare(_ request: InfillRequest, stages: inout InfillStageTimes, healNow: Bool = true) throws -> Prepared {
         var clock = StageClock(start: DispatchTime.now().uptimeNanoseconds)
         let config = network.config
         let language = language(of: request)
@@ -180,6 +194,7 @@ public final class InfillEngine {
         var healedPositions = Set<Int>()
         let L = window.tokens.count
         stages.layoutMs = clock.lap()
+        guard healNow else { return Prepared(window: window, healings: healings, healedPositions: [], language: tag == nil ? nil : language) }
         let edges = zip(window.holeRanges, healings).map { HealingChooser.Edge(hole: $0, healing: $1) }
         let chosen = healing.choose(tokens: &window.tokens, holes: edges, workspace: workspace(batch: 1, length: L))
         healedPositions.formUnion(chosen.positions)

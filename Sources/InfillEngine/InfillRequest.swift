@@ -82,7 +82,8 @@ public struct InfillResult: Sendable {
 public struct InfillStageTimes: Sendable, Equatable {
     /// Tokenizing the text and laying out the window.
     public var layoutMs = 0.0
-    /// Choosing the tokens of healed hole edges (a forward pass per healed edge token).
+    /// Choosing the tokens of healed hole edges when that needs a pass of its own (a uniform-graph
+    /// model); with the absorbing graph the choice is part of the sampler's first step (`samplingMs`).
     public var healingMs = 0.0
     /// The sampler: its forward passes and per-position probability rows and draws.
     public var samplingMs = 0.0
@@ -90,7 +91,7 @@ public struct InfillStageTimes: Sendable, Equatable {
     public var scoringMs = 0.0
     /// Decoding fills to text.
     public var decodingMs = 0.0
-    /// Forward passes run: healing, sampling steps, the denoiser and, when needed, the scorer.
+    /// Forward passes run: sampling steps, the denoiser and, when needed (uniform graph), the scorer.
     public var forwardPasses = 0
     public init() {}
 }

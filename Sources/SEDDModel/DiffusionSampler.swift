@@ -50,9 +50,11 @@ public final class DiffusionSampler {
 
     /// Samples `ws.batch` sequences of `ws.length` tokens. `onStep(step, steps, x)` runs after each
     /// predictor step (for previews) and returns false to stop (cancellation): then nil is returned.
+    /// It may also reveal masked positions of `x` itself (the engine's healed edges, chosen from the
+    /// first step's pass): with the absorbing graph a revealed token is never redrawn.
     public func sample(
         ws: ForwardWorkspace, options: SamplingOptions, fixed: [FixedTokens], seeds: [UInt64],
-        onStep: ((Int, Int, UnsafePointer<Int32>) -> Bool)? = nil
+        onStep: ((Int, Int, UnsafeMutablePointer<Int32>) -> Bool)? = nil
     ) -> [[Int]]? {
         let B = ws.batch, L = ws.length
         precondition(fixed.count == B && seeds.count == B, "one fixed set and one seed per batch row")

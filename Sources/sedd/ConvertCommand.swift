@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SEDDModel
+import SEDDTraining
 import TensorFiles
 import Tokenizers
 
@@ -14,6 +15,8 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "The model directory to read.") var model: String
     @Option(help: "The model directory to write (created).") var out: String
     @Option(help: "f32, bf16 or f16.") var dtype: String = "bf16"
+    @Option(help: "For a training run's directory: ema (the averaged weights it saves as its model, the reference's choice) or current (the optimizer's weights, from its checkpoint).")
+    var weights: String = "ema"
 
     func run() throws {
         let encoding: SafetensorsWriter.FloatEncoding
@@ -26,6 +29,17 @@ struct ConvertCommand: ParsableCommand {
         let source = URL(fileURLWithPath: model), target = URL(fileURLWithPath: out)
         guard source.standardizedFileURL != target.standardizedFileURL else { throw CLIError("--out must differ from --model") }
         let network = try ModelDirectory.load(source)
+        switch weights {
+        case "ema": break
+        case "current":
+            let checkpoint = try TrainingCheckpoint.read(from: source.appendingPathComponent(TrainingCheckpoint.fileName))
+            let count = network.parameters.table.count
+            guard checkpoint.parameters.count == count else {
+                throw CLIError("--weights current: \(model)'s checkpoint holds \(checkpoint.parameters.count) parameters, its config \(count)")
+            }
+            network.parameters.buffer.pointer.update(from: checkpoint.parameters, count: count)
+        default: throw CLIError("--weights must be ema or current, got '\(weights)'")
+        }
         try ModelDirectory.save(network, to: target, encoding: encoding, metadata: ["converted_from": source.lastPathComponent])
         if let tokenizer = try? GPT2Tokenizer(directory: source) { try tokenizer.save(to: target) }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: target.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0

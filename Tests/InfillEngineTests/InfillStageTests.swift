@@ -43,16 +43,17 @@ final class InfillStageTests: XCTestCase {
         XCTAssertTrue(fromFirstStep.allSatisfy { $0 < 0 && $0.isFinite }, "log-probabilities per byte: \(fromFirstStep)")
     }
 
-    func testAnInfillRunsAtMostOnePassPerStepAndHealingAddsOne() throws {
+    func testAnInfillRunsAtMostOnePassPerStepHealedOrNot() throws {
         let tokenizer = try TinyCodeModel.tokenizer()
         let engine = InfillEngine(network: TinyCodeModel.engineParts(tokenizer: tokenizer), tokenizer: tokenizer, name: "t")
         let plain = try engine.infill(InfillRequest(segments: ["let a = bar(", ")\n"], holeTokens: [4], steps: 5, candidates: 2))
         // At most one pass per step and the denoiser's: a step with no masked position left runs none
         // (this untrained head unmasks everything early), the denoiser only when a mask is left.
         XCTAssertTrue((1...6).contains(plain.stages.forwardPasses), "\(plain.stages.forwardPasses)")
-        // Both edges of this hole heal (the cursor is inside a word): one pass for both.
+        // Both edges of this hole heal (the cursor is inside a word): the sampler's first pass chooses
+        // their tokens, so no pass is added; the chooser alone (`prepare`) runs one for both.
         let healed = try engine.infill(InfillRequest(segments: ["let fo", "o = bar(1)\n"], holeTokens: [6], steps: 5))
-        XCTAssertTrue((2...7).contains(healed.stages.forwardPasses), "\(healed.stages.forwardPasses)")
+        XCTAssertTrue((1...6).contains(healed.stages.forwardPasses), "\(healed.stages.forwardPasses)")
         var healingStages = InfillStageTimes()
         _ = try engine.prepare(InfillRequest(segments: ["let fo", "o = bar(1)\n"], holeTokens: [6], steps: 5), stages: &healingStages)
         XCTAssertEqual(healingStages.forwardPasses, 1, "one healing pass for both edges")
@@ -62,6 +63,28 @@ final class InfillStageTests: XCTestCase {
             XCTAssertGreaterThan(stages.samplingMs, 0)
         }
         XCTAssertLessThanOrEqual(healed.stages.samplingMs + healed.stages.healingMs, healed.computeMs + 1e-6)
+    }
+
+    func testHealingFromTheFirstStepChoosesWhatItsOwnPassChooses() throws {
+        let tokenizer = try TinyCodeModel.tokenizer()
+        let engine = InfillEngine(network: TinyCodeModel.engineParts(tokenizer: tokenizer), tokenizer: tokenizer, name: "t")
+        for (segments, seed) in [(["let fo", "o = bar(1)\n"], UInt64(1)), (["func a() {\n    ", "\n}\n"], 2)] {
+            let request = InfillRequest(segments: segments, holeTokens: [6], steps: 5, candidates: 2, seed: seed)
+            // The oracle: the chooser's own pass over the same window (every hole masked at t = 1).
+            let prepared = try engine.prepare(request)
+            let hole = prepared.window.holeRanges[0], healing = prepared.healings[0]
+            let startIDs = hole.prefix { prepared.healedPositions.contains($0) }.map { prepared.window.tokens[$0] }
+            let expectedStart = Array(tokenizer.decodeBytes(startIDs).dropFirst(healing.requiredStart.count))
+            let result = try engine.infill(request)
+            for candidate in result.candidates {
+                let fill = Array(candidate.fills[0].utf8)
+                XCTAssertTrue(fill.starts(with: expectedStart), "\(segments): \(candidate.fills[0]) after \(tokenizer.decode(startIDs))")
+                if !healing.requiredEnd.isEmpty {
+                    let endBytes = tokenizer.tokenBytes(prepared.window.tokens[hole.upperBound - 1]).dropLast(healing.requiredEnd.count)
+                    XCTAssertTrue(fill.reversed().starts(with: endBytes.reversed()), "\(segments): \(candidate.fills[0])")
+                }
+            }
+        }
     }
 
     func testALongHealedWordIsCarriedWholeAfterOnePass() throws {
