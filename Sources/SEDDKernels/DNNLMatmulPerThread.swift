@@ -60,6 +60,18 @@ public enum DNNLMatmulPerThread {
         p.run(a: a, b: b, packed: nil, c: c, bias: nil, stream: stream)
     }
 
+    /// Runs `d` with B given as packed bf16 weights (`y = x W^T`, `LinearBF16`'s forward) on the
+    /// calling thread with the primitive of `slot`.
+    public static func run(
+        _ d: MatmulDescription, slot: Int, a: UnsafeRawPointer, weights: PackedBF16Weights,
+        c: UnsafeMutableRawPointer, bias: UnsafePointer<Float>?
+    ) {
+        precondition(d.b == nil, "description expects plain weights")
+        if d.M == 0 || d.N == 0 { return }
+        let (p, stream) = primitive(d, slot: slot)
+        p.run(a: a, b: nil, packed: weights, c: c, bias: bias, stream: stream)
+    }
+
     /// Number of per-thread primitives created so far (tests check that shapes are reused).
     public static var cachedCount: Int {
         pthread_mutex_lock(&lock)

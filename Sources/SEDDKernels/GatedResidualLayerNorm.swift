@@ -15,16 +15,35 @@ extension GatedResidual {
         out: UnsafeMutablePointer<UInt16>, B: Int, L: Int, H: Int
     ) {
         Parallel.forRange(B * L, grain: 16) { rows in
-            for r in rows {
-                let b = r / L
-                let xr = x + r * H
-                addGatedRow(xr, branch + r * H, gate + b * gateStride, H)
-                let (m, s) = LayerNorm.statistics(xr, H)
-                LayerNorm.modulatedRowBF16(
-                    xr, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s,
-                    out: out + r * H)
-            }
+            forwardThenLayerNormBF16(
+                rows: rows, x: x, branch: branch, gate: gate, gateStride: gateStride, weight: weight, shift: shift,
+                scale: scale, modStride: modStride, out: out, L: L, H: H)
         }
+    }
+
+    /// `forwardThenLayerNormBF16` for the flat rows `rows` only, on the calling thread.
+    public static func forwardThenLayerNormBF16(
+        rows: Range<Int>, x: UnsafeMutablePointer<Float>, branch: UnsafePointer<Float>, gate: UnsafePointer<Float>,
+        gateStride: Int, weight: UnsafePointer<Float>, shift: UnsafePointer<Float>, scale: UnsafePointer<Float>,
+        modStride: Int, out: UnsafeMutablePointer<UInt16>, L: Int, H: Int
+    ) {
+        for r in rows {
+            let b = r / L
+            let xr = x + r * H
+            addGatedRow(xr, branch + r * H, gate + b * gateStride, H)
+            let (m, s) = LayerNorm.statistics(xr, H)
+            LayerNorm.modulatedRowBF16(
+                xr, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s,
+                out: out + r * H)
+        }
+    }
+
+    /// `forward` for the flat rows `rows` only, on the calling thread.
+    public static func forward(
+        rows: Range<Int>, x: UnsafeMutablePointer<Float>, branch: UnsafePointer<Float>, gate: UnsafePointer<Float>,
+        modStride: Int, L: Int, H: Int
+    ) {
+        for r in rows { addGatedRow(x + r * H, branch + r * H, gate + (r / L) * modStride, H) }
     }
 
     /// xr[j] += g[j] * br[j]: `forward`'s row, written once for both kernels.

@@ -1,4 +1,3 @@
-import Foundation
 import SEDDKernels
 
 /// bf16 copies of one block's matrix-product inputs. Training keeps one set per block (the backward
@@ -76,7 +75,7 @@ public final class BF16Workspace {
 
 /// Query rows per item of the inference attention (`AttentionBF16.forwardInferenceRowBlocks`): a
 /// block's fp32 scores and bf16 P (128 x 512 x 6 bytes = 384 KB at L = 512) stay in a core's L2.
-let attentionRowBlock = Int(ProcessInfo.processInfo.environment["SEDD_ROWBLOCK_TMP"] ?? "") ?? 128
+let attentionRowBlock = 128
 
 /// Rows the bf16 output head multiplies: the head-row count rounded up (to 16, or 64 above 128) and
 /// capped by the buffers, so the varying number of masked positions maps onto few cached primitives.
