@@ -150,12 +150,13 @@ final class MatmulPrimitive {
         pthread_mutex_init(&lock, nil)
     }
 
-    /// Runs the product. For packed weights pass `packed` (and `b` nil).
+    /// Runs the product. For packed weights pass `packed` (and `b` nil). `stream` defaults to the
+    /// process's stream; per-thread primitives bring their own.
     func run(
         a: UnsafeRawPointer, b: UnsafeRawPointer?, packed: PackedBF16Weights?, c: UnsafeMutableRawPointer,
-        bias: UnsafePointer<Float>?
+        bias: UnsafePointer<Float>?, stream ownStream: dnnl_stream_t? = nil
     ) {
-        guard let (_, stream) = OneDNN.context else { return }
+        guard let stream = ownStream ?? OneDNN.context?.stream else { return }
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         dnnl_memory_set_data_handle(srcMemory, UnsafeMutableRawPointer(mutating: a))

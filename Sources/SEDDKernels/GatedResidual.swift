@@ -7,12 +7,7 @@ public enum GatedResidual {
         B: Int, L: Int, H: Int
     ) {
         Parallel.forRange(B * L, grain: 32) { rows in
-            for r in rows {
-                let g = gate + (r / L) * modStride
-                let xr = x + r * H
-                let br = branch + r * H
-                for j in 0..<H { xr[j] += g[j] * br[j] }
-            }
+            for r in rows { addGatedRow(x + r * H, branch + r * H, gate + (r / L) * modStride, H) }
         }
     }
 

@@ -38,13 +38,24 @@ extension LayerNorm {
         B: Int, L: Int, H: Int
     ) {
         Parallel.forRange(B * L, grain: 16) { rows in
-            for r in rows {
-                let b = r / L
-                let (m, s) = statistics(x + r * H, H)
-                mean?[r] = m
-                rstd?[r] = s
-                modulatedRowBF16(x + r * H, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s, out: out + r * H)
-            }
+            forwardModulatedBF16(rows: rows, x: x, weight: weight, shift: shift, scale: scale, modStride: modStride, out: out, mean: mean, rstd: rstd, L: L, H: H)
+        }
+    }
+
+    /// `forwardModulatedBF16` for the flat rows `rows` (b * L + l) only, on the calling thread: the
+    /// piece one thread runs inside a larger parallel region.
+    public static func forwardModulatedBF16(
+        rows: Range<Int>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        shift: UnsafePointer<Float>, scale: UnsafePointer<Float>, modStride: Int,
+        out: UnsafeMutablePointer<UInt16>, mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?,
+        L: Int, H: Int
+    ) {
+        for r in rows {
+            let b = r / L
+            let (m, s) = statistics(x + r * H, H)
+            mean?[r] = m
+            rstd?[r] = s
+            modulatedRowBF16(x + r * H, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s, out: out + r * H)
         }
     }
 

@@ -32,6 +32,23 @@ public enum LinearBF16 {
         }
     }
 
+    /// `forward` (packed weights) for rows of x computed whole on the calling thread, inside one of
+    /// the engine's parallel regions: `slot` is the caller's chunk index (see `DNNLMatmulPerThread`).
+    public static func forwardOnCallingThread(
+        x: UnsafePointer<UInt16>, weights w: PackedBF16Weights, bias: UnsafePointer<Float>?, y: Output, M: Int,
+        gelu: Bool = false, slot: Int
+    ) {
+        precondition(w.packedIsCurrent, "packed bf16 weights are out of date")
+        let out: UnsafeMutableRawPointer, c: MatmulOperand
+        switch y {
+        case .f32(let p): (out, c) = (UnsafeMutableRawPointer(p), MatmulOperand(.f32, rowStride: w.N))
+        case .bf16(let p): (out, c) = (UnsafeMutableRawPointer(p), MatmulOperand(.bf16, rowStride: w.N))
+        }
+        let d = MatmulDescription(
+            M: M, N: w.N, K: w.K, a: MatmulOperand(.bf16, rowStride: w.K), b: nil, c: c, bias: bias != nil, gelu: gelu)
+        DNNLMatmulPerThread.run(d, slot: slot, a: x, weights: w, c: out, bias: bias)
+    }
+
     /// dx = dy W (overwritten, if dx is given); dW += dy^T x; db += column sums of dy.
     /// `dyScratch` holds [productRows, N] bf16 (dy rounded once for both products). `productRows`
     /// (at least M) runs the products on that many rows, the extra gradient rows zero, so a varying M

@@ -6,6 +6,9 @@ public enum PhaseTimer {
     public enum Phase: Int, CaseIterable, Sendable {
         case embedding, adaLN, layerNorm, qkv, rotary, attention, attnOut, residual, mlpIn, gelu, mlpOut
         case headNorm, head, scaleAndScatter, weightRefresh
+        /// bf16 inference's fused row-local stretch of a block: attn_out, residual + LN2, the MLP,
+        /// residual + the next block's LN1, qkv and rotary, each thread on its own rows.
+        case blockRows
         /// Inside `attention` (bf16 path): the q k^T product, the softmax, the P v product.
         case attentionScores, softmax, attentionValues
         /// The backward pass: output head (linear and LayerNorm), block linears, attention, LayerNorms,

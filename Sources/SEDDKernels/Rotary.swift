@@ -79,20 +79,28 @@ extension RotaryTable {
         _ qkv: UnsafeMutablePointer<Float>, B: Int, L: Int, heads: Int, qScale: Float,
         q: UnsafeMutablePointer<UInt16>, k: UnsafeMutablePointer<UInt16>, v: UnsafeMutablePointer<UInt16>
     ) {
+        Parallel.forRange(B * L, grain: 8) { rows in
+            applySplitBF16(rows: rows, qkv, L: L, heads: heads, qScale: qScale, q: q, k: k, v: v)
+        }
+    }
+
+    /// `applySplitBF16` for the flat rows `rows` (b * L + position) only, on the calling thread.
+    public func applySplitBF16(
+        rows: Range<Int>, _ qkv: UnsafeMutablePointer<Float>, L: Int, heads: Int, qScale: Float,
+        q: UnsafeMutablePointer<UInt16>, k: UnsafeMutablePointer<UInt16>, v: UnsafeMutablePointer<UInt16>
+    ) {
         precondition(L <= length, "sequence longer than the rotary table")
         let d = headDim, half = d / 2, H = heads * d
         let cosP = cos.pointer, sinP = sin.pointer
-        Parallel.forRange(B * L, grain: 8) { rows in
-            for r in rows {
-                let b = r / L, pos = r % L
-                let c = UnsafePointer(cosP + pos * half), s = UnsafePointer(sinP + pos * half)
-                let row = qkv + r * 3 * H
-                for h in 0..<heads {
-                    let dst = (b * heads + h) * L * d + pos * d
-                    Self.rotateHead(row + h * d, cos: c, sin: s, half: half, scale: qScale, to: q + dst)
-                    Self.rotateHead(row + H + h * d, cos: c, sin: s, half: half, scale: 1, to: k + dst)
-                    BFloat16.convertRow(row + 2 * H + h * d, to: v + dst, count: d)
-                }
+        for r in rows {
+            let b = r / L, pos = r % L
+            let c = UnsafePointer(cosP + pos * half), s = UnsafePointer(sinP + pos * half)
+            let row = qkv + r * 3 * H
+            for h in 0..<heads {
+                let dst = (b * heads + h) * L * d + pos * d
+                Self.rotateHead(row + h * d, cos: c, sin: s, half: half, scale: qScale, to: q + dst)
+                Self.rotateHead(row + H + h * d, cos: c, sin: s, half: half, scale: 1, to: k + dst)
+                BFloat16.convertRow(row + 2 * H + h * d, to: v + dst, count: d)
             }
         }
     }

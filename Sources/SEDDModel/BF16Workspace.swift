@@ -34,6 +34,10 @@ public final class BF16Workspace {
     public let attentionRowScales: FloatBuffer
     public let attentionValues: FloatBuffer
     public let headInput: ByteBuffer  // [B*L, H] modulate(LN_final(x)) on the head rows
+    /// Inference only: the row-block attention's per-thread scratch, and [B, 6H] the next block's
+    /// adaLN modulation (its LayerNorm runs fused into this block's last residual add).
+    public let rowBlockAttention: RowBlockAttentionScratch?
+    public let modulationAhead: FloatBuffer?
     /// [B*L, max(4H, V)] bf16: a gradient rounded for the backward products (training only).
     public let gradientScratch: ByteBuffer?
     /// [B, nh, L, d] x 3 and [nh, L, L]: the attention backward's bf16 operands (training only).
@@ -50,6 +54,8 @@ public final class BF16Workspace {
         attentionRowScales = FloatBuffer(count: c.heads * L)
         attentionValues = FloatBuffer(count: L * H)
         headInput = ByteBuffer(byteCount: rows * H * 2)
+        rowBlockAttention = training ? nil : RowBlockAttentionScratch(length: L, headDim: c.headDim, rowBlock: attentionRowBlock)
+        modulationAhead = training ? nil : FloatBuffer(count: B * 6 * H)
         gradientScratch = training ? ByteBuffer(byteCount: rows * max(4 * H, c.vocabularySize) * 2) : nil
         attentionGradient = training ? ByteBuffer(byteCount: rows * H * 2) : nil
         attentionScoresGradient = training ? ByteBuffer(byteCount: c.heads * L * L * 2) : nil
@@ -61,10 +67,15 @@ public final class BF16Workspace {
         let H = c.hiddenSize, rows = B * L
         let perBlock = rows * H * 2 * 10
         let common = c.heads * L * L * 6 + rows * H * 2 + (c.heads * L + L * H) * 4
+        let rowBlocks = training ? 0 : Parallel.threadCount * min(attentionRowBlock, L) * (6 * L + 4 * c.headDim + 4) + B * 6 * H * 4
         let grads = training ? rows * max(4 * H, c.vocabularySize) * 2 + rows * H * 2 + 2 * c.heads * L * L + 12 * L * H : 0
-        return perBlock * (training ? c.blocks : 1) + common + grads
+        return perBlock * (training ? c.blocks : 1) + common + grads + rowBlocks
     }
 }
+
+/// Query rows per item of the inference attention (`AttentionBF16.forwardInferenceRowBlocks`): a
+/// block's fp32 scores and bf16 P (128 x 512 x 6 bytes = 384 KB at L = 512) stay in a core's L2.
+let attentionRowBlock = 128
 
 /// Rows the bf16 output head multiplies: the head-row count rounded up (to 16, or 64 above 128) and
 /// capped by the buffers, so the varying number of masked positions maps onto few cached primitives.

@@ -17,6 +17,10 @@ public final class SEDDNetwork {
     /// bf16 copies of the product weights, built on the first bf16 forward pass.
     public private(set) var bf16Weights: NetworkBF16Weights?
     private var bf16WeightsStale = true
+    /// bf16 inference runs its blocks with fused kernels (row-block attention, residual adds fused
+    /// with the next LayerNorm; `runBlocksBF16Inference`). False runs the op-by-op path, which
+    /// training uses too: the oracle the fused path is tested against.
+    public var fusedInference = true
 
     public init(config: SEDDConfig, parameters: ParameterStore, precision: Precision = .processDefault) {
         precondition(parameters.table.count == ParameterTable(config: config).count, "parameters do not match config")
@@ -86,13 +90,10 @@ public final class SEDDNetwork {
 
         // 3. Blocks. The residual stream lives in ws.xFinal; each block snapshots its input in xIn.
         let rot = rotary(length: L)
-        for i in 0..<c.blocks {
-            let a = ws.blocks[ws.training ? i : 0]
-            if let weights16 {
-                runBlockBF16(i, a, ws.bf16!.blocks[ws.training ? i : 0], weights16.blocks[i], ws: ws, rotary: rot, dropout: dropout, modulations: modulations)
-            } else {
-                runBlock(i, a, ws: ws, rotary: rot, dropout: dropout, modulations: modulations)
-            }
+        if let weights16, !ws.training, fusedInference {
+            runBlocksBF16Inference(ws: ws, weights: weights16, rotary: rot, modulations: modulations)
+        } else {
+            runBlocks(ws: ws, weights16: weights16, rotary: rot, dropout: dropout, modulations: modulations)
         }
 
         // 4. Final layer on the head rows only.
@@ -140,6 +141,21 @@ public final class SEDDNetwork {
                     for j in 0..<V { out[j] = (out[j] - a) - shiftConst }
                 }
                 out[Int(ids[r])] = 0
+            }
+        }
+    }
+
+    /// The blocks one by one (fp32, bf16 training, or the unfused bf16 inference path).
+    private func runBlocks(
+        ws: ForwardWorkspace, weights16: NetworkBF16Weights?, rotary rot: RotaryTable,
+        dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)?, modulations: Modulations
+    ) {
+        for i in 0..<config.blocks {
+            let a = ws.blocks[ws.training ? i : 0]
+            if let weights16 {
+                runBlockBF16(i, a, ws.bf16!.blocks[ws.training ? i : 0], weights16.blocks[i], ws: ws, rotary: rot, dropout: dropout, modulations: modulations)
+            } else {
+                runBlock(i, a, ws: ws, rotary: rot, dropout: dropout, modulations: modulations)
             }
         }
     }
@@ -247,7 +263,7 @@ extension SEDDNetwork {
     }
 
     /// The adaLN modulation of block `slot` (or the final layer at slot == blocks), [B, width], into `out`.
-    fileprivate func modulate(slot: Int, width: Int, prefix: String, into out: UnsafeMutablePointer<Float>, ws: ForwardWorkspace, _ m: Modulations) {
+    func modulate(slot: Int, width: Int, prefix: String, into out: UnsafeMutablePointer<Float>, ws: ForwardWorkspace, _ m: Modulations) {
         let H = config.hiddenSize, B = ws.batch
         let offset = slot * 6 * H
         if let cached = m.cached {
