@@ -21,6 +21,7 @@ public final class RowBlockAttentionScratch {
     let p: ByteBuffer          // [slots, rowBlock, L] bf16
     let values: FloatBuffer    // [slots, rowBlock, d] fp32
     let rowScales: FloatBuffer // [slots, rowBlock]
+    let queries: ByteBuffer    // [slots, rowBlock, d] bf16: gathered query rows (`forwardInferenceGatheredRows`)
 
     /// Scratch for sequences of `length` tokens and heads of `headDim`, query rows in blocks of
     /// `rowBlock` (capped at the length), for up to `slots` threads.
@@ -34,6 +35,12 @@ public final class RowBlockAttentionScratch {
         p = ByteBuffer(byteCount: slots * self.rowBlock * L * 2)
         values = FloatBuffer(count: slots * self.rowBlock * d)
         rowScales = FloatBuffer(count: slots * self.rowBlock)
+        queries = ByteBuffer(byteCount: slots * self.rowBlock * d * 2)
+    }
+
+    /// Bytes one scratch of this shape holds (for memory estimates).
+    public static func bytes(length L: Int, headDim d: Int, rowBlock: Int = 128, slots: Int = Parallel.threadCount) -> Int {
+        slots * min(rowBlock, L) * (6 * L + 6 * d + 4)
     }
 }
 

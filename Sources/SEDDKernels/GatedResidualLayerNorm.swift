@@ -46,6 +46,38 @@ extension GatedResidual {
         for r in rows { addGatedRow(x + r * H, branch + r * H, gate + (r / L) * modStride, H) }
     }
 
+    /// `forwardThenLayerNormBF16` on listed rows: for i in `gathered`, the residual row of flat
+    /// position `positions[i]` (b * L + l) gets += gate[b] * branch row i, and out row i is its
+    /// modulated LayerNorm. `branch` and `out` are compact ([count, H], row i for `positions[i]`); the
+    /// row arithmetic is the contiguous kernel's, so a row's result is the same bit for bit.
+    public static func forwardThenLayerNormBF16(
+        gathered: Range<Int>, positions: UnsafePointer<Int32>, x: UnsafeMutablePointer<Float>,
+        branch: UnsafePointer<Float>, gate: UnsafePointer<Float>, gateStride: Int, weight: UnsafePointer<Float>,
+        shift: UnsafePointer<Float>, scale: UnsafePointer<Float>, modStride: Int, out: UnsafeMutablePointer<UInt16>,
+        L: Int, H: Int
+    ) {
+        for i in gathered {
+            let r = Int(positions[i]), b = r / L
+            let xr = x + r * H
+            addGatedRow(xr, branch + i * H, gate + b * gateStride, H)
+            let (m, s) = LayerNorm.statistics(xr, H)
+            LayerNorm.modulatedRowBF16(
+                xr, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s,
+                out: out + i * H)
+        }
+    }
+
+    /// `forward` on listed rows: x row `positions[i]` += gate[b] * branch row i (compact branch).
+    public static func forward(
+        gathered: Range<Int>, positions: UnsafePointer<Int32>, x: UnsafeMutablePointer<Float>,
+        branch: UnsafePointer<Float>, gate: UnsafePointer<Float>, modStride: Int, L: Int, H: Int
+    ) {
+        for i in gathered {
+            let r = Int(positions[i])
+            addGatedRow(x + r * H, branch + i * H, gate + (r / L) * modStride, H)
+        }
+    }
+
     /// xr[j] += g[j] * br[j]: `forward`'s row, written once for both kernels.
     @inline(__always)
     static func addGatedRow(

@@ -9,6 +9,10 @@ public enum PhaseTimer {
         /// bf16 inference's fused row-local stretch of a block: attn_out, residual + LN2, the MLP,
         /// residual + the next block's LN1, qkv and rotary, each thread on its own rows.
         case blockRows
+        /// bf16 inference's last block pruned to the output head's rows (`SEDDNetwork.prunesLastBlock`):
+        /// the attention of the head rows' queries, and their row-local stretch (attn_out to the
+        /// MLP's residual add).
+        case lastBlockAttention, lastBlockRows
         /// Inside `attention` (bf16 path): the q k^T product, the softmax, the P v product.
         case attentionScores, softmax, attentionValues
         /// The backward pass: output head (linear and LayerNorm), block linears, attention, LayerNorms,

@@ -67,7 +67,7 @@ public final class BF16Workspace {
         let H = c.hiddenSize, rows = B * L
         let perBlock = rows * H * 2 * 10
         let common = c.heads * L * L * 6 + rows * H * 2 + (c.heads * L + L * H) * 4
-        let rowBlocks = training ? 0 : Parallel.threadCount * min(attentionRowBlock, L) * (6 * L + 4 * c.headDim + 4) + B * 6 * H * 4
+        let rowBlocks = training ? 0 : RowBlockAttentionScratch.bytes(length: L, headDim: c.headDim, rowBlock: attentionRowBlock) + B * 6 * H * 4
         let grads = training ? rows * max(4 * H, c.vocabularySize) * 2 + rows * H * 2 + 2 * c.heads * L * L + 12 * L * H : 0
         return perBlock * (training ? c.blocks : 1) + common + grads + rowBlocks
     }

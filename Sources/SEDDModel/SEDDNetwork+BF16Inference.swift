@@ -13,7 +13,8 @@ extension SEDDNetwork {
     ///    one-thread oneDNN primitives over its rows (`LinearBF16.forwardOnCallingThread`).
     ///
     /// Block 0's LN1, qkv and rotary run as a row-local region of their own; the last block's
-    /// stretch ends at its residual (the final LayerNorm reads only the head rows). The next block's
+    /// stretch ends at its residual (the final LayerNorm reads only the head rows); with fewer head
+    /// rows than positions it runs on the head rows only (`runLastBlockOnHeadRowsBF16`). The next block's
     /// adaLN modulation is needed inside the current block's region, so blocks alternate between two
     /// modulation buffers. The arithmetic is `runBlockBF16`'s, with the products split by rows
     /// (oneDNN may then accumulate in another order); `fusedInference = false` runs the op-by-op
@@ -49,10 +50,15 @@ extension SEDDNetwork {
                 qkvAndRotary(weights.blocks[0], rows, slot: slot)
             }
         }
+        let pruneLast = prunesLastBlock && ws.headRowCount < rowCount
         for i in 0..<c.blocks {
             let pre = "blocks.\(i).", w = weights.blocks[i]
             let mod = modulationBuffers[i % 2], next = modulationBuffers[(i + 1) % 2]
             let last = i + 1 == c.blocks, nextPre = "blocks.\(i + 1)."
+            if last && pruneLast {
+                runLastBlockOnHeadRowsBF16(ws: ws, weights: w, mod: mod, prefix: pre)
+                return
+            }
             PhaseTimer.time(.attention) {
                 AttentionBF16.forwardInferenceRowBlocks(
                     q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, scratch: attentionScratch,

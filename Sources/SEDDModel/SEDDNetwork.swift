@@ -21,6 +21,11 @@ public final class SEDDNetwork {
     /// with the next LayerNorm; `runBlocksBF16Inference`). False runs the op-by-op path, which
     /// training uses too: the oracle the fused path is tested against.
     public var fusedInference = true
+    /// Fused bf16 inference with fewer head rows than positions (`ForwardWorkspace.setHeadRows`) runs
+    /// the last block past its keys and values on the head rows only: their queries' attention,
+    /// attn_out, the residuals and the MLP (`runLastBlockOnHeadRowsBF16`). The head rows' logits are
+    /// the same as with every row computed; false computes every row (the oracle of the tests).
+    public var prunesLastBlock = true
 
     public init(config: SEDDConfig, parameters: ParameterStore, precision: Precision = .processDefault) {
         precondition(parameters.table.count == ParameterTable(config: config).count, "parameters do not match config")
@@ -90,6 +95,7 @@ public final class SEDDNetwork {
 
         // 3. Blocks. The residual stream lives in ws.xFinal; each block snapshots its input in xIn.
         let rot = rotary(length: L)
+        ws.lastBlockRowCount = B * L
         if let weights16, !ws.training, fusedInference {
             runBlocksBF16Inference(ws: ws, weights: weights16, rotary: rot, modulations: modulations)
         } else {

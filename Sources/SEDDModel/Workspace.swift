@@ -60,7 +60,7 @@ public final class ForwardWorkspace {
     public let sigmaOut: FloatBuffer     // [B, C] mlp.2 output (before the extra SiLU)
     public let cond: FloatBuffer         // [B, C] c = SiLU(sigma_map(sigma))
     public let blocks: [BlockActivations]
-    public let xFinal: FloatBuffer       // [B, L, H] residual stream after the last block
+    public let xFinal: FloatBuffer       // [B, L, H] residual stream after the last block (see lastBlockRowCount)
     public let finalMod: FloatBuffer     // [B, 2H] shift, scale
     public let lnfMean: FloatBuffer
     public let lnfRstd: FloatBuffer
@@ -72,6 +72,11 @@ public final class ForwardWorkspace {
     /// Rows of `logits` when only some positions get the output head (absorbing sampling).
     public let headRows: IntBuffer       // [B*L] flat position index per logits row
     public private(set) var headRowCount: Int
+    /// Rows the last block of the last forward pass computed beyond its keys and values: every
+    /// position (B*L), or the head rows when the pass pruned its last block to them (bf16 inference
+    /// with `SEDDNetwork.prunesLastBlock` and fewer head rows than positions). After a pruned pass,
+    /// `xFinal` holds the last block's output at the head rows only (other rows: its input).
+    public internal(set) var lastBlockRowCount = 0
     /// Whether the last forward pass drew dropout masks (the backward pass applies them only then).
     public internal(set) var dropoutApplied = false
     /// Training with the absorbing graph: the forward pass gives the output head only the masked

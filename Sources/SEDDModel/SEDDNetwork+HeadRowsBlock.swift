@@ -1,0 +1,59 @@
+import SEDDKernels
+
+extension SEDDNetwork {
+    /// The last block of a fused bf16 inference pass when the output head reads only `ws.headRows`.
+    ///
+    /// Past the last block only the head rows' residual stream is read (the final LayerNorm runs on
+    /// them alone), and every op after the attention's keys and values is row-local. So the block
+    /// needs k and v at every position (the previous block's stretch made them, with q, for every
+    /// row) but the rest only at the head rows: the attention of their queries
+    /// (`AttentionBF16.forwardInferenceGatheredRows`), attn_out, the gated residual with LN2, the MLP
+    /// and the second residual, on compact [n, ...] buffers (row i for position `headRows[i]`). At
+    /// L = 512 and 32 head rows this skips about 5/6 of the block.
+    ///
+    /// Every row's arithmetic is the full path's: the same kernels' row functions and the same
+    /// one-thread oneDNN products, on fewer rows. The products run on the head-row count rounded up
+    /// like the output head's (`roundedHeadRows`), so the few row counts a sampler produces reuse
+    /// cached primitives; the padding rows read stale finite activations and are never added to the
+    /// residual stream.
+    func runLastBlockOnHeadRowsBF16(ws: ForwardWorkspace, weights w: NetworkBF16Weights.Block, mod: UnsafePointer<Float>, prefix pre: String) {
+        let c = config, p = parameters
+        let B = ws.batch, L = ws.length, H = c.hiddenSize
+        let n = ws.headRowCount, positions = ws.headRows.pointer
+        let a = ws.blocks[0], shared = ws.bf16!, a16 = shared.blocks[0]
+        let x = ws.xFinal.pointer
+        let attentionScratch = shared.rowBlockAttention!
+        PhaseTimer.time(.lastBlockAttention) {
+            AttentionBF16.forwardInferenceGatheredRows(
+                q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, rows: positions, rowCount: n,
+                scratch: attentionScratch, B: B, L: L, heads: c.heads, headDim: c.headDim)
+        }
+        let productRows = roundedHeadRows(n, capacity: B * L)
+        let norm2 = p.pointer(pre + "norm2.weight"), mlpInBias = p.pointer(pre + "mlp.0.bias")
+        let mlpOutBias = p.pointer(pre + "mlp.2.bias")
+        PhaseTimer.time(.lastBlockRows) {
+            Parallel.forChunks(productRows, grain: 16, maxChunks: attentionScratch.slots) { slot, rows in
+                let r0 = rows.lowerBound, m = rows.count
+                // The chunk's real head rows (none when it holds only padding).
+                let real = r0..<max(r0, min(rows.upperBound, n))
+                LinearBF16.forwardOnCallingThread(
+                    x: a16.attn.bf16 + r0 * H, weights: w.attnOut, bias: nil, y: .f32(a.attnProj.pointer + r0 * H), M: m,
+                    slot: slot)
+                GatedResidual.forwardThenLayerNormBF16(
+                    gathered: real, positions: positions, x: x, branch: a.attnProj.pointer, gate: mod + 2 * H,
+                    gateStride: 6 * H, weight: norm2, shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H,
+                    out: a16.h2.bf16, L: L, H: H)
+                LinearBF16.forwardOnCallingThread(
+                    x: a16.h2.bf16 + r0 * H, weights: w.mlpIn, bias: mlpInBias, y: .bf16(a16.mlpAct.bf16 + r0 * 4 * H),
+                    M: m, gelu: true, slot: slot)
+                LinearBF16.forwardOnCallingThread(
+                    x: a16.mlpAct.bf16 + r0 * 4 * H, weights: w.mlpOut, bias: mlpOutBias, y: .f32(a.mlpOut.pointer + r0 * H),
+                    M: m, slot: slot)
+                GatedResidual.forward(
+                    gathered: real, positions: positions, x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H,
+                    modStride: 6 * H, L: L, H: H)
+            }
+        }
+        ws.lastBlockRowCount = n
+    }
+}
