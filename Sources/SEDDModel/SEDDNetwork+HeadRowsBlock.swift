@@ -57,3 +57,37 @@ extension SEDDNetwork {
         ws.lastBlockRowCount = n
     }
 }
+
+extension SEDDNetwork {
+    /// fp32 inference's last block after its attention, on the head rows only: attn_out, the gated
+    /// residual, LN2, the MLP and the second residual, on compact [n, ...] buffers (row i for position
+    /// `headRows[i]`). The attention itself still runs on every query (`Attention.forward` has no
+    /// listed-rows form); the products after it are three quarters of a block's.
+    ///
+    /// The inference workspace's `h1` is free once qkv is made and holds the gathered attention rows.
+    func runLastBlockTailOnHeadRows(_ a: BlockActivations, ws: ForwardWorkspace, prefix pre: String) {
+        let p = parameters, H = config.hiddenSize, L = ws.length
+        let n = ws.headRowCount, positions = ws.headRows.pointer
+        let x = ws.xFinal.pointer, mod = a.mod.pointer
+        PhaseTimer.time(.lastBlockRows) {
+            let attn = a.attn.pointer, gathered = a.h1.pointer
+            Parallel.forRange(n, grain: 16) { range in
+                for i in range { (gathered + i * H).update(from: attn + Int(positions[i]) * H, count: H) }
+            }
+            Linear.forward(x: gathered, weight: p.pointer(pre + "attn_out.weight"), bias: nil, y: a.attnProj.pointer, M: n, K: H, N: H)
+            Parallel.forRange(n, grain: 16) { range in
+                GatedResidual.forward(gathered: range, positions: positions, x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, L: L, H: H)
+            }
+            LayerNorm.forwardModulatedRows(
+                x: x, rows: positions, rowCount: n, L: L, weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H,
+                scale: mod + 4 * H, modStride: 6 * H, out: a.h2.pointer, H: H)
+            Linear.forward(x: a.h2.pointer, weight: p.pointer(pre + "mlp.0.weight"), bias: p.pointer(pre + "mlp.0.bias"), y: a.mlpPre.pointer, M: n, K: H, N: 4 * H)
+            Activation.geluForward(a.mlpPre.pointer, a.mlpAct.pointer, 4 * n * H)
+            Linear.forward(x: a.mlpAct.pointer, weight: p.pointer(pre + "mlp.2.weight"), bias: p.pointer(pre + "mlp.2.bias"), y: a.mlpOut.pointer, M: n, K: 4 * H, N: H)
+            Parallel.forRange(n, grain: 16) { range in
+                GatedResidual.forward(gathered: range, positions: positions, x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, L: L, H: H)
+            }
+        }
+        ws.lastBlockRowCount = n
+    }
+}

@@ -23,8 +23,10 @@ public final class SEDDNetwork {
     public var fusedInference = true
     /// Fused bf16 inference with fewer head rows than positions (`ForwardWorkspace.setHeadRows`) runs
     /// the last block past its keys and values on the head rows only: their queries' attention,
-    /// attn_out, the residuals and the MLP (`runLastBlockOnHeadRowsBF16`). The head rows' logits are
-    /// the same as with every row computed; false computes every row (the oracle of the tests).
+    /// attn_out, the residuals and the MLP (`runLastBlockOnHeadRowsBF16`). fp32 inference prunes the
+    /// last block after its attention (`runLastBlockTailOnHeadRows`). The head rows' logits are the
+    /// same as with every row computed; false computes every row (the oracle of the tests). Training
+    /// and the op-by-op bf16 path always compute every row.
     public var prunesLastBlock = true
 
     public init(config: SEDDConfig, parameters: ParameterStore, precision: Precision = .processDefault) {
@@ -182,6 +184,10 @@ public final class SEDDNetwork {
         PhaseTimer.time(.qkv) { Linear.forward(x: a.h1.pointer, weight: p.pointer(pre + "attn_qkv.weight"), bias: nil, y: a.qkv.pointer, M: B * L, K: H, N: 3 * H) }
         PhaseTimer.time(.rotary) { rotary.apply(a.qkv.pointer, B: B, L: L, heads: nh) }
         PhaseTimer.time(.attention) { Attention.forward(qkv: a.qkv.pointer, out: a.attn.pointer, probs: a.probs?.pointer, scratch: ws.attnScratch.pointer, scratchSlots: ws.attnScratchSlots, B: B, L: L, heads: nh, headDim: d) }
+        if i + 1 == c.blocks && prunesLastBlock && !ws.training && ws.headRowCount < B * L {
+            runLastBlockTailOnHeadRows(a, ws: ws, prefix: pre)
+            return
+        }
         PhaseTimer.time(.attnOut) { Linear.forward(x: a.attn.pointer, weight: p.pointer(pre + "attn_out.weight"), bias: nil, y: a.attnProj.pointer, M: B * L, K: H, N: H) }
         if let dropout, let mask = a.dropMask1 { Dropout.apply(a.attnProj.pointer, mask: mask.pointer, count: n, p: dropout.p, rng: dropout.rng) }
         PhaseTimer.time(.residual) { GatedResidual.forward(x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, modStride: 6 * H, B: B, L: L, H: H) }

@@ -61,9 +61,17 @@ final class LastBlockPruningTests: XCTestCase {
         return sets
     }
 
-    func checkPruningIsExact(_ config: SEDDConfig, batch B: Int, length L: Int) {
+    /// fp32 products are OpenBLAS's, whose kernel and blocking depend on the row count (a small-matrix
+    /// kernel for small products, another split across threads), so a row's dot products may be
+    /// summed in another order when the last block runs on n rows instead of B*L: each product output
+    /// moves by a few fp32 ulps of its terms, and LN2, the MLP and the head carry that on. The bound,
+    /// relative to the largest logit, is 16 ulps of it; the measured difference is under 2 ulps
+    /// (the head alone, on n rows instead of every row, already differs by as much).
+    let fp32Tolerance: Float = 16 * Float.ulpOfOne
+
+    func checkPruningIsExact(_ config: SEDDConfig, batch B: Int, length L: Int, precision: Precision = .bf16) {
         let net = TestModels.network(config)
-        net.precision = .bf16
+        net.precision = precision
         let V = config.vocabularySize
         let everyRow = pass(net, batch: B, length: L, rows: nil, prune: false)
         for (name, rows) in headRowSets(batch: B, length: L) {
@@ -90,8 +98,15 @@ final class LastBlockPruningTests: XCTestCase {
                     worstEvery = max(worstEvery, abs(pruned.logits[i * V + j] - everyRow.logits[r * V + j]))
                 }
             }
-            XCTAssertEqual(worst, 0, "\(name): pruned vs full at the same head rows")
-            XCTAssertEqual(worstEvery, 0, "\(name): pruned vs the head on every row")
+            let scale = everyRow.logits.reduce(Float(0)) { max($0, abs($1)) }
+            print("\(precision) \(name): max |pruned - full| \(worst), vs every row \(worstEvery), max |logit| \(scale)")
+            if precision == .bf16 {
+                XCTAssertEqual(worst, 0, "\(name): pruned vs full at the same head rows")
+                XCTAssertEqual(worstEvery, 0, "\(name): pruned vs the head on every row")
+            } else {
+                XCTAssertLessThanOrEqual(worst, fp32Tolerance * scale, "\(name): pruned vs full at the same head rows")
+                XCTAssertLessThanOrEqual(worstEvery, fp32Tolerance * scale, "\(name): pruned vs the head on every row")
+            }
             XCTAssertTrue(pruned.logits.allSatisfy { $0.isFinite }, name)
         }
     }
@@ -110,18 +125,21 @@ final class LastBlockPruningTests: XCTestCase {
         checkPruningIsExact(config, batch: 2, length: 150)
     }
 
-    /// Paths that keep every row: fp32, the op-by-op bf16 path, and training.
+    /// fp32 inference: the last block's attention on every row, the rest on the head rows.
+    func testPrunedLastBlockGivesTheSameLogitsInFP32() {
+        checkPruningIsExact(TestModels.config(hidden: 64, blocks: 3, length: 150), batch: 2, length: 150, precision: .fp32)
+    }
+
+    /// Paths that keep every row: the op-by-op bf16 path, and training.
     func testOtherPathsComputeEveryRow() {
         let config = TestModels.config(hidden: 64, blocks: 2, length: 40)
         let net = TestModels.network(config)
-        for (precision, fused) in [(Precision.fp32, true), (.bf16, false)] {
-            net.precision = precision
-            net.fusedInference = fused
-            let p = pass(net, batch: 1, length: 40, rows: [3, 9], prune: true)
-            XCTAssertEqual(p.lastBlockRowCount, 40, "\(precision) fused \(fused)")
-            XCTAssertEqual(p.lastBlockPhasesMs, 0)
-        }
         net.precision = .bf16
+        net.fusedInference = false
+        let p = pass(net, batch: 1, length: 40, rows: [3, 9], prune: true)
+        XCTAssertEqual(p.lastBlockRowCount, 40)
+        XCTAssertEqual(p.lastBlockPhasesMs, 0)
+        net.fusedInference = true
         net.fusedInference = true
         let ws = ForwardWorkspace(config: config, batch: 1, length: 40, training: true)
         for i in 0..<40 { ws.ids[i] = Int32(i % 3 == 0 ? config.maskID! : i % config.tokens) }
