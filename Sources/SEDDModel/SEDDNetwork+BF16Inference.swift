@@ -50,7 +50,7 @@ extension SEDDNetwork {
                 qkvAndRotary(weights.blocks[0], rows, slot: slot)
             }
         }
-        let pruneLast = prunesLastBlock && ws.headRowCount < rowCount
+        let pruneLast = prunesLastBlock && ws.headRowCount < rowCount && ws.headRowsAreDistinct
         for i in 0..<c.blocks {
             let pre = "blocks.\(i).", w = weights.blocks[i]
             let mod = modulationBuffers[i % 2], next = modulationBuffers[(i + 1) % 2]

@@ -21,7 +21,7 @@ public final class SEDDNetwork {
     /// with the next LayerNorm; `runBlocksBF16Inference`). False runs the op-by-op path, which
     /// training uses too: the oracle the fused path is tested against.
     public var fusedInference = true
-    /// Fused bf16 inference with fewer head rows than positions (`ForwardWorkspace.setHeadRows`) runs
+    /// Fused bf16 inference with fewer (distinct) head rows than positions (`ForwardWorkspace.setHeadRows`) runs
     /// the last block past its keys and values on the head rows only: their queries' attention,
     /// attn_out, the residuals and the MLP (`runLastBlockOnHeadRowsBF16`). fp32 inference prunes the
     /// last block after its attention (`runLastBlockTailOnHeadRows`). The head rows' logits are the
@@ -184,7 +184,7 @@ public final class SEDDNetwork {
         PhaseTimer.time(.qkv) { Linear.forward(x: a.h1.pointer, weight: p.pointer(pre + "attn_qkv.weight"), bias: nil, y: a.qkv.pointer, M: B * L, K: H, N: 3 * H) }
         PhaseTimer.time(.rotary) { rotary.apply(a.qkv.pointer, B: B, L: L, heads: nh) }
         PhaseTimer.time(.attention) { Attention.forward(qkv: a.qkv.pointer, out: a.attn.pointer, probs: a.probs?.pointer, scratch: ws.attnScratch.pointer, scratchSlots: ws.attnScratchSlots, B: B, L: L, heads: nh, headDim: d) }
-        if i + 1 == c.blocks && prunesLastBlock && !ws.training && ws.headRowCount < B * L {
+        if i + 1 == c.blocks && prunesLastBlock && !ws.training && ws.headRowCount < B * L && ws.headRowsAreDistinct {
             runLastBlockTailOnHeadRows(a, ws: ws, prefix: pre)
             return
         }

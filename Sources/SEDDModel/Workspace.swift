@@ -72,9 +72,12 @@ public final class ForwardWorkspace {
     /// Rows of `logits` when only some positions get the output head (absorbing sampling).
     public let headRows: IntBuffer       // [B*L] flat position index per logits row
     public private(set) var headRowCount: Int
+    /// Whether no position is listed twice in `headRows` (the pruned last block adds each listed
+    /// row's residual once, so it runs only then).
+    public private(set) var headRowsAreDistinct = true
     /// Rows the last block of the last forward pass computed beyond its keys and values: every
-    /// position (B*L), or the head rows when the pass pruned its last block to them (bf16 inference
-    /// with `SEDDNetwork.prunesLastBlock` and fewer head rows than positions). After a pruned pass,
+    /// position (B*L), or the head rows when the pass pruned its last block to them (inference
+    /// with `SEDDNetwork.prunesLastBlock` and fewer distinct head rows than positions). After a pruned pass,
     /// `xFinal` holds the last block's output at the head rows only (other rows: its input).
     public internal(set) var lastBlockRowCount = 0
     /// Whether the last forward pass drew dropout masks (the backward pass applies them only then).
@@ -137,6 +140,7 @@ public final class ForwardWorkspace {
             n += 1
         }
         headRowCount = n
+        headRowsAreDistinct = true
     }
 
     /// Restricts the output head to the given flat positions (b * L + l); nil means every position.
@@ -145,9 +149,12 @@ public final class ForwardWorkspace {
             precondition(rows.count <= batch * length, "more head rows than positions")
             for (i, r) in rows.enumerated() { headRows[i] = Int32(r) }
             headRowCount = rows.count
+            let increasing = zip(rows, rows.dropFirst()).allSatisfy { $0 < $1 }
+            headRowsAreDistinct = increasing || Set(rows).count == rows.count
         } else {
             for r in 0..<(batch * length) { headRows[r] = Int32(r) }
             headRowCount = batch * length
+            headRowsAreDistinct = true
         }
     }
 

@@ -130,6 +130,24 @@ final class LastBlockPruningTests: XCTestCase {
         checkPruningIsExact(TestModels.config(hidden: 64, blocks: 3, length: 150), batch: 2, length: 150, precision: .fp32)
     }
 
+    /// A position listed twice: the pruned block would add its residual twice, so the pass computes
+    /// every row and the head reads the row twice.
+    func testRepeatedHeadRowsComputeEveryRow() {
+        let config = TestModels.config(hidden: 64, blocks: 2, length: 40)
+        let net = TestModels.network(config)
+        net.precision = .bf16
+        let V = config.vocabularySize
+        let rows = [7, 3, 7, 20]
+        let p = pass(net, batch: 1, length: 40, rows: rows, prune: true)
+        XCTAssertEqual(p.lastBlockRowCount, 40)
+        let every = pass(net, batch: 1, length: 40, rows: nil, prune: false)
+        for (i, r) in rows.enumerated() {
+            XCTAssertEqual(Array(p.logits[(i * V)..<((i + 1) * V)]), Array(every.logits[(r * V)..<((r + 1) * V)]), "row \(r)")
+        }
+        // Distinct rows in any order still prune.
+        XCTAssertEqual(pass(net, batch: 1, length: 40, rows: [20, 3, 7], prune: true).lastBlockRowCount, 3)
+    }
+
     /// Paths that keep every row: the op-by-op bf16 path, and training.
     func testOtherPathsComputeEveryRow() {
         let config = TestModels.config(hidden: 64, blocks: 2, length: 40)
