@@ -147,13 +147,14 @@ struct GEMMPlan {
     enum Product: Hashable {
         /// y[M, N] = x[M, K] W^T, W a weight matrix (packed bf16 on the bf16 path).
         case linear(M: Int, N: Int, K: Int)
-        /// One sequence's attention products, every head: scores [L, L] = q k^T, then out = P v.
-        case attention(L: Int, d: Int, heads: Int)
+        /// One sequence's attention products, every head, for `queries` query rows: scores
+        /// [queries, L] = q k^T, then out = P v.
+        case attention(queries: Int, L: Int, d: Int, heads: Int)
 
         var flops: Double {
             switch self {
             case .linear(let M, let N, let K): return 2 * Double(M) * Double(N) * Double(K)
-            case .attention(let L, let d, let heads): return 4 * Double(L) * Double(L) * Double(d) * Double(heads)
+            case .attention(let Q, let L, let d, let heads): return 4 * Double(Q) * Double(L) * Double(d) * Double(heads)
             }
         }
     }
@@ -161,16 +162,26 @@ struct GEMMPlan {
 
     var flops: Double { calls.reduce(0) { $0 + $1.0.flops * Double($1.1) } }
 
+    /// With `headRows` (the sampler's masked rows, one sequence's worth per batch row on average) the
+    /// last block runs, as the engine does, only at those rows after its qkv product.
     static func forward(_ c: SEDDConfig, batch B: Int, length L: Int, headRows: Int? = nil) -> GEMMPlan {
-        let H = c.hiddenSize, BL = B * L
-        return GEMMPlan(calls: [
+        let H = c.hiddenSize, BL = B * L, R = headRows ?? BL
+        let full = headRows == nil ? c.blocks : c.blocks - 1
+        var calls: [(Product, Int)] = [
             (.linear(M: BL, N: 3 * H, K: H), c.blocks),
-            (.linear(M: BL, N: H, K: H), c.blocks),
-            (.linear(M: BL, N: 4 * H, K: H), c.blocks),
-            (.linear(M: BL, N: H, K: 4 * H), c.blocks),
-            (.attention(L: L, d: c.headDim, heads: c.heads), c.blocks * B),
-            (.linear(M: headRows ?? BL, N: c.vocabularySize, K: H), 1),
-        ])
+            (.linear(M: BL, N: H, K: H), full),
+            (.linear(M: BL, N: 4 * H, K: H), full),
+            (.linear(M: BL, N: H, K: 4 * H), full),
+            (.attention(queries: L, L: L, d: c.headDim, heads: c.heads), full * B),
+            (.linear(M: R, N: c.vocabularySize, K: H), 1),
+        ]
+        if headRows != nil {
+            calls += [
+                (.linear(M: R, N: H, K: H), 1), (.linear(M: R, N: 4 * H, K: H), 1), (.linear(M: R, N: H, K: 4 * H), 1),
+                (.attention(queries: max(1, R / B), L: L, d: c.headDim, heads: c.heads), B),
+            ]
+        }
+        return GEMMPlan(calls: calls)
     }
 
     /// Times each distinct product (best of 5 after a warm-up) and sums count x best time.
@@ -206,7 +217,7 @@ struct GEMMPlan {
         case .linear(let M, let N, let K):
             let a = filled(M * K), b = filled(N * K), out = FloatBuffer(count: M * N)
             return best { GEMM.multiply(transA: false, transB: true, M: M, N: N, K: K, A: a.pointer, lda: K, B: b.pointer, ldb: K, C: out.pointer, ldc: N) }
-        case .attention(let L, let d, let heads):
+        case .attention(let Q, let L, let d, let heads):
             let qkv = filled(L * 3 * heads * d), out = FloatBuffer(count: L * heads * d)
             let slots = max(2, Parallel.threadCount)
             let scratch = FloatBuffer(count: slots * L * L)
@@ -216,8 +227,8 @@ struct GEMMPlan {
                     Parallel.forChunks(heads, grain: 1, maxChunks: slots) { chunk, range in
                         let s = scratch.pointer + chunk * L * L, H = heads * d
                         for h in range {
-                            GEMM.multiply(transA: false, transB: true, M: L, N: L, K: d, A: qkv.pointer + h * d, lda: 3 * H, B: qkv.pointer + H + h * d, ldb: 3 * H, C: s, ldc: L)
-                            GEMM.multiply(transA: false, transB: false, M: L, N: d, K: L, A: s, lda: L, B: qkv.pointer + 2 * H + h * d, ldb: 3 * H, C: out.pointer + h * d, ldc: H)
+                            GEMM.multiply(transA: false, transB: true, M: Q, N: L, K: d, A: qkv.pointer + h * d, lda: 3 * H, B: qkv.pointer + H + h * d, ldb: 3 * H, C: s, ldc: L)
+                            GEMM.multiply(transA: false, transB: false, M: Q, N: d, K: L, A: s, lda: L, B: qkv.pointer + 2 * H + h * d, ldb: 3 * H, C: out.pointer + h * d, ldc: H)
                         }
                     }
                 }
@@ -234,17 +245,17 @@ struct GEMMPlan {
             w.refresh(from: values.pointer)
             withExtendedLifetime(values) {}
             return best { LinearBF16.forward(x: x.bf16, weights: w, bias: nil, y: .f32(out.pointer), M: M) }
-        case .attention(let L, let d, let heads):
+        case .attention(let Q, let L, let d, let heads):
             let n = heads * L * d
             let q = ByteBuffer(byteCount: n * 2), k = ByteBuffer(byteCount: n * 2), v = ByteBuffer(byteCount: n * 2)
             let scores = FloatBuffer(count: heads * L * L), probs = ByteBuffer(byteCount: heads * L * L * 2)
             let out = ByteBuffer(byteCount: n * 2)
             let qk = MatmulDescription(
-                batch: heads, M: L, N: L, K: d, a: MatmulOperand(.bf16, rowStride: d, batchStride: L * d),
+                batch: heads, M: Q, N: L, K: d, a: MatmulOperand(.bf16, rowStride: d, batchStride: L * d),
                 b: MatmulOperand(.bf16, rowStride: 1, colStride: d, batchStride: L * d),
                 c: MatmulOperand(.f32, rowStride: L, batchStride: L * L))
             let pv = MatmulDescription(
-                batch: heads, M: L, N: d, K: L, a: MatmulOperand(.bf16, rowStride: L, batchStride: L * L),
+                batch: heads, M: Q, N: d, K: L, a: MatmulOperand(.bf16, rowStride: L, batchStride: L * L),
                 b: MatmulOperand(.bf16, rowStride: d, batchStride: L * d),
                 c: MatmulOperand(.bf16, rowStride: heads * d, batchStride: d))
             return best {
