@@ -28,13 +28,9 @@ extension GatedResidual {
         modStride: Int, out: UnsafeMutablePointer<UInt16>, L: Int, H: Int
     ) {
         for r in rows {
-            let b = r / L
-            let xr = x + r * H
-            addGatedRow(xr, branch + r * H, gate + b * gateStride, H)
-            let (m, s) = LayerNorm.statistics(xr, H)
-            LayerNorm.modulatedRowBF16(
-                xr, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s,
-                out: out + r * H)
+            residualThenNormRow(
+                x + r * H, branch: branch + r * H, sequence: r / L, gate: gate, gateStride: gateStride, weight: weight,
+                shift: shift, scale: scale, modStride: modStride, out: out + r * H, H: H)
         }
     }
 
@@ -57,14 +53,25 @@ extension GatedResidual {
         L: Int, H: Int
     ) {
         for i in gathered {
-            let r = Int(positions[i]), b = r / L
-            let xr = x + r * H
-            addGatedRow(xr, branch + i * H, gate + b * gateStride, H)
-            let (m, s) = LayerNorm.statistics(xr, H)
-            LayerNorm.modulatedRowBF16(
-                xr, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s,
-                out: out + i * H)
+            let r = Int(positions[i])
+            residualThenNormRow(
+                x + r * H, branch: branch + i * H, sequence: r / L, gate: gate, gateStride: gateStride, weight: weight,
+                shift: shift, scale: scale, modStride: modStride, out: out + i * H, H: H)
         }
+    }
+
+    /// One row of both variants: the residual row `xr` of sequence `sequence` += gate * branch row,
+    /// then its modulated LayerNorm into `out` (bf16).
+    @inline(__always)
+    static func residualThenNormRow(
+        _ xr: UnsafeMutablePointer<Float>, branch: UnsafePointer<Float>, sequence b: Int, gate: UnsafePointer<Float>,
+        gateStride: Int, weight: UnsafePointer<Float>, shift: UnsafePointer<Float>, scale: UnsafePointer<Float>,
+        modStride: Int, out: UnsafeMutablePointer<UInt16>, H: Int
+    ) {
+        addGatedRow(xr, branch, gate + b * gateStride, H)
+        let (m, s) = LayerNorm.statistics(xr, H)
+        LayerNorm.modulatedRowBF16(
+            xr, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s, out: out)
     }
 
     /// `forward` on listed rows: x row `positions[i]` += gate[b] * branch row i (compact branch).

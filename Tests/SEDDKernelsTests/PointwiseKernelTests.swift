@@ -140,31 +140,13 @@ final class InferenceAttentionTests: XCTestCase {
             // rounded once. The exp approximation (1e-5) and fp32 accumulation add far less. The
             // scores carry no rounding of their own beyond fp32 (q, k are the same bf16 values here).
             let tolerance = 4 * 0x1p-9 * maxV
-            for b in 0..<B {
-                for h in 0..<heads {
-                    let base = (b * heads + h) * L * d
-                    for i in 0..<L {
-                        var s = [Double](repeating: 0, count: L)
-                        for j in 0..<L {
-                            for t in 0..<d {
-                                s[j] += Double(BFloat16.toFloat(q.bf16[base + i * d + t])) * Double(BFloat16.toFloat(k.bf16[base + j * d + t]))
-                            }
-                        }
-                        let m = s.max()!
-                        let e = s.map { exp($0 - m) }
-                        let z = e.reduce(0, +)
-                        for t in 0..<d {
-                            var want = 0.0
-                            for j in 0..<L { want += e[j] / z * Double(BFloat16.toFloat(v.bf16[base + j * d + t])) }
-                            let at = (b * L + i) * H + h * d + t
-                            let got = Double(BFloat16.toFloat(out.bf16[at]))
-                            XCTAssertEqual(got, want, accuracy: tolerance, "\(B)x\(L)x\(heads)x\(d) at b \(b) h \(h) row \(i) col \(t)")
-                            // The two bf16 paths differ only in where 1/sum is applied: each within
-                            // the budget above of the truth, so within twice it of each other.
-                            XCTAssertEqual(got, Double(BFloat16.toFloat(trainingOut.bf16[at])), accuracy: 2 * tolerance)
-                        }
-                    }
-                }
+            let truth = DoubleAttentionOracle.output(q: q.bf16, k: k.bf16, v: v.bf16, B: B, L: L, heads: heads, d: d)
+            for at in 0..<(B * L * H) {
+                let got = Double(BFloat16.toFloat(out.bf16[at]))
+                XCTAssertEqual(got, truth[at], accuracy: tolerance, "\(B)x\(L)x\(heads)x\(d) at flat \(at)")
+                // The two bf16 paths differ only in where 1/sum is applied: each within the budget
+                // above of the truth, so within twice it of each other.
+                XCTAssertEqual(got, Double(BFloat16.toFloat(trainingOut.bf16[at])), accuracy: 2 * tolerance)
             }
         }
     }
