@@ -25,6 +25,11 @@ public final class InfillEngine {
     public let languageTags: [String: Int]
     /// The padding id fills are stripped of (config `sedd.paddingID`, else the tokenizer's `<|pad|>`).
     public let paddingID: Int?
+    /// The decoding a request gets unless it names another: the model's own (config
+    /// `sedd.decoding`, measured for it: docs/default-model.md, "Decoding"), else the reference's
+    /// draws (temperature 1, random unmasking).
+    public let defaultTemperature: Double
+    public let defaultUnmasking: Unmasking
     /// Ids that never reach a fill's text: the padding and every other special token.
     private let specialIDs: Set<Int>
     private let firstStep = FirstStepLogProbabilities()
@@ -44,6 +49,8 @@ public final class InfillEngine {
         let specials = CodeLanguages.specialTokenIDs(tokenizer)
         paddingID = extras.paddingID ?? specials[CodeLanguages.padding]
         specialIDs = Set(specials.values).union([paddingID, extras.endOfTextID].compactMap { $0 }).union(tags.values)
+        defaultTemperature = extras.decoding?.temperature.map { min(max($0, 0), 2) } ?? 1
+        defaultUnmasking = extras.decoding?.unmasking.flatMap(Unmasking.init(rawValue:)) ?? .random
     }
 
     /// The corpus language a request is in: its editor language id, else its file name's extension;
@@ -61,6 +68,15 @@ public final class InfillEngine {
     /// Loads a model directory: config, weights and its tokenizer files.
     public static func load(modelDirectory: URL) throws -> InfillEngine {
         let network = try ModelDirectory.load(modelDirectory)
+        if let decoding = network.config.extras.decoding {
+            let file = modelDirectory.appendingPathComponent("config.json").path
+            if let t = decoding.temperature, !StepTemperature.range.contains(t) {
+                throw ModelError.invalidConfig(file: file, key: "sedd.decoding.temperature", reason: "is \(t); accepted: 0 to 2")
+            }
+            if let u = decoding.unmasking, Unmasking(rawValue: u) == nil {
+                throw ModelError.invalidConfig(file: file, key: "sedd.decoding.unmasking", reason: "is \"\(u)\"; accepted: \"random\" or \"confident\"")
+            }
+        }
         let tokenizer = try GPT2Tokenizer(directory: modelDirectory)
         guard tokenizer.vocabularySize <= network.config.tokens else {
             throw ModelError.invalidConfig(
@@ -107,8 +123,9 @@ public final class InfillEngine {
         let passesBefore = sampler.core.forwardPasses
         let sampled = withoutActuallyEscaping(isCancelled) { cancelled in
             sampler.sample(
-                ws: ws, options: SamplingOptions(steps: request.steps, predictor: request.predictor, temperature: request.temperature,
-                    unmasking: request.unmasking),
+                ws: ws, options: SamplingOptions(
+                    steps: request.steps, predictor: request.predictor,
+                    temperature: request.temperature ?? defaultTemperature, unmasking: request.unmasking ?? defaultUnmasking),
                 fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds
             ) { step, steps, x in
                 if step == 1 && scoreFromFirstStep {
@@ -211,8 +228,8 @@ public final class InfillEngine {
             throw InfillEngineError.invalidRequest("hole length must be at least 1 token, got \(bad)")
         }
         guard (1...1024).contains(r.steps) else { throw InfillEngineError.invalidRequest("steps must be 1 to 1024, got \(r.steps)") }
-        guard StepTemperature.range.contains(r.temperature) else {
-            throw InfillEngineError.invalidRequest("temperature must be 0 to 2, got \(r.temperature)")
+        if let t = r.temperature, !StepTemperature.range.contains(t) {
+            throw InfillEngineError.invalidRequest("temperature must be 0 to 2, got \(t)")
         }
         guard (1...8).contains(r.candidates) else { throw InfillEngineError.invalidRequest("n must be 1 to 8, got \(r.candidates)") }
         let total = r.holeTokens.reduce(0, +)

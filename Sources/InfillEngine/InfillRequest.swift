@@ -9,10 +9,10 @@ public struct InfillRequest: Sendable {
     public var steps: Int
     public var predictor: Predictor
     /// Sampling temperature (`StepTemperature`): 1 draws as the reference does, 0 takes each revealed
-    /// position's most likely token.
-    public var temperature: Double
-    /// Which masked positions each step reveals (`Unmasking`).
-    public var unmasking: Unmasking
+    /// position's most likely token; nil: the engine's default (`InfillEngine.defaultTemperature`).
+    public var temperature: Double?
+    /// Which masked positions each step reveals (`Unmasking`); nil: the engine's default.
+    public var unmasking: Unmasking?
     /// Candidates sampled as one batch.
     public var candidates: Int
     public var seed: UInt64
@@ -26,17 +26,9 @@ public struct InfillRequest: Sendable {
     /// Heal hole edges that fall inside a word or after whitespace (see `TokenHealing`).
     public var healEdges: Bool
 
-    /// The decoding editors get unless they ask for another: each step reveals the model's surest
-    /// positions, each with its likeliest token. Measured on the infill benchmark (docs/default-model.md,
-    /// "Decoding"): the best exact match and edit similarity of the settings tried; the reference's
-    /// draws (temperature 1, random unmasking) stay one parameter away, and give candidates (`n` > 1)
-    /// that differ more.
-    public static let defaultTemperature = 0.0
-    public static let defaultUnmasking = Unmasking.confident
-
     public init(
         segments: [String], holeTokens: [Int], steps: Int = 16, predictor: Predictor = .analytic,
-        temperature: Double = InfillRequest.defaultTemperature, unmasking: Unmasking = InfillRequest.defaultUnmasking,
+        temperature: Double? = nil, unmasking: Unmasking? = nil,
         candidates: Int = 1, seed: UInt64 = 0,
         stopAtNewline: Bool = false, languageID: String? = nil, fileName: String? = nil, healEdges: Bool = true
     ) {

@@ -94,11 +94,30 @@ public struct SEDDExtras: Sendable, Equatable, Codable {
     public var paddingID: Int?
     /// Language tag token ids, by editor language id ("swift", "python", ...).
     public var languageTags: [String: Int]?
+    /// The decoding measured best for this model (its model card says how); absent, fills are
+    /// sampled as the reference samples.
+    public var decoding: Decoding?
 
-    public init(tokenizer: String? = nil, endOfTextID: Int? = nil, paddingID: Int? = nil, languageTags: [String: Int]? = nil) {
+    /// `sedd.decoding` of config.json.
+    public struct Decoding: Sendable, Equatable, Codable {
+        /// 0 to 2 (`StepTemperature`).
+        public var temperature: Double?
+        /// "random" or "confident" (`Unmasking`).
+        public var unmasking: String?
+        public init(temperature: Double? = nil, unmasking: String? = nil) {
+            self.temperature = temperature
+            self.unmasking = unmasking
+        }
+    }
+
+    public init(
+        tokenizer: String? = nil, endOfTextID: Int? = nil, paddingID: Int? = nil, languageTags: [String: Int]? = nil,
+        decoding: Decoding? = nil
+    ) {
         self.tokenizer = tokenizer
         self.endOfTextID = endOfTextID
         self.paddingID = paddingID
         self.languageTags = languageTags
+        self.decoding = decoding
     }
 }

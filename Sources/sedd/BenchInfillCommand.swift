@@ -45,7 +45,7 @@ struct BenchInfill: ParsableCommand {
         }
         let request = InfillRequest(
             segments: Self.segments(tokenizer: infill.tokenizer, tokens: window - hole), holeTokens: [hole], steps: steps,
-            temperature: decoding.resolvedTemperature, unmasking: decoding.resolvedUnmasking, seed: 1)
+            temperature: decoding.temperature, unmasking: decoding.unmasking, seed: 1)
         let first = try infill.infill(request)  // warm-up: weights packed, primitives created
         var times: [Double] = []
         var stageRuns: [InfillStageTimes] = []

@@ -4,13 +4,13 @@ import InfillScheduler
 import SEDDModel
 
 /// `--temperature` and `--unmasking`: how the sampler turns the model's rows into fills, shared by
-/// every command that fills holes. Absent, the engine's defaults apply (docs/default-model.md says
-/// how they were chosen).
+/// every command that fills holes. Absent, the model's own decoding applies (config `sedd.decoding`;
+/// docs/default-model.md says how the default model's was chosen), else the reference's.
 struct DecodingOptions: ParsableArguments {
-    @Option(help: "Sampling temperature, 0 to 2: 0 takes each revealed position's likeliest token, 1 draws as the reference does. Default: \(InfillRequest.defaultTemperature).")
+    @Option(help: "Sampling temperature, 0 to 2: 0 takes each revealed position's likeliest token, 1 draws as the reference does. Default: the model's config (sedd.decoding), else 1.")
     var temperature: Double?
 
-    @Option(help: "Which masked positions each step reveals: random (the reference) or confident (the model's surest first). Default: \(InfillRequest.defaultUnmasking.rawValue).")
+    @Option(help: "Which masked positions each step reveals: random (the reference) or confident (the model's surest first). Default: the model's config (sedd.decoding), else random.")
     var unmasking: Unmasking?
 
     func validate() throws {
@@ -19,8 +19,6 @@ struct DecodingOptions: ParsableArguments {
         }
     }
 
-    var resolvedTemperature: Double { temperature ?? InfillRequest.defaultTemperature }
-    var resolvedUnmasking: Unmasking { unmasking ?? InfillRequest.defaultUnmasking }
     /// The daemon's twin of `unmasking`.
     var unmaskingKind: UnmaskingKind? { unmasking.map { $0 == .confident ? .confident : .random } }
 }

@@ -27,8 +27,7 @@ final class EngineBackend: InfillBackend {
         let request = InfillRequest(
             segments: job.segments, holeTokens: job.holeLengths, steps: job.steps,
             predictor: job.sampler == .euler ? .euler : .analytic,
-            temperature: job.temperature ?? InfillRequest.defaultTemperature,
-            unmasking: job.unmasking.map { $0 == .confident ? .confident : .random } ?? InfillRequest.defaultUnmasking,
+            temperature: job.temperature, unmasking: job.unmasking.map { $0 == .confident ? .confident : .random },
             candidates: job.candidates,
             seed: job.seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: job.stop == .line,
             languageID: job.languageID)

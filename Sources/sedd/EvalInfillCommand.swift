@@ -65,8 +65,8 @@ struct EvalInfill: ParsableCommand {
         benchmark.seed = seed
         let fill: InfillBenchmark.Fill = { c, holeTokens in
             let request = InfillRequest(
-                segments: [c.prefix, c.suffix], holeTokens: [holeTokens], steps: steps, temperature: decoding.resolvedTemperature,
-                unmasking: decoding.resolvedUnmasking,
+                segments: [c.prefix, c.suffix], holeTokens: [holeTokens], steps: steps, temperature: decoding.temperature,
+                unmasking: decoding.unmasking,
                 seed: seed ^ SHA256.prefix64("sedd-infill-fill|" + c.key), languageID: c.language)
             do { return try infill.infill(request).candidates[0].fills[0] } catch InfillEngineError.holeTooLarge {
                 return ""  // the span does not fit the model's context: a miss

@@ -57,7 +57,7 @@ struct InfillCommand: ParsableCommand {
         let e = try InfillEngine.load(modelDirectory: DefaultModel.resolve(model))
         let request = InfillRequest(
             segments: holes.segments, holeTokens: holes.sizes.map { $0 ?? span }, steps: steps, predictor: predictor,
-            temperature: decoding.resolvedTemperature, unmasking: decoding.resolvedUnmasking, candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line",
+            temperature: decoding.temperature, unmasking: decoding.unmasking, candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line",
             languageID: language, fileName: file, healEdges: !noHeal)
         let result: InfillResult
         do { result = try e.infill(request) } catch let error as InfillEngineError { throw CLIError(error.description) }
