@@ -76,12 +76,7 @@ extension SEDDNetwork {
                     GatedResidual.forwardThenLayerNormBF16(
                         rows: rows, x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, gateStride: 6 * H, weight: norm2,
                         shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H, out: a16.h2.bf16, L: L, H: H)
-                    LinearBF16.forwardOnCallingThread(
-                        x: a16.h2.bf16 + r0 * H, weights: w.mlpIn, bias: mlpInBias, y: .bf16(a16.mlpAct.bf16 + r0 * 4 * H),
-                        M: n, gelu: true, slot: slot)
-                    LinearBF16.forwardOnCallingThread(
-                        x: a16.mlpAct.bf16 + r0 * 4 * H, weights: w.mlpOut, bias: mlpOutBias, y: .f32(a.mlpOut.pointer + r0 * H),
-                        M: n, slot: slot)
+                    mlpRowsBF16(a16, a, w, inBias: mlpInBias, outBias: mlpOutBias, first: r0, count: n, slot: slot, H: H)
                     guard let nextNorm1 else {
                         GatedResidual.forward(rows: rows, x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, modStride: 6 * H, L: L, H: H)
                         return
@@ -93,5 +88,19 @@ extension SEDDNetwork {
                 }
             }
         }
+    }
+
+    /// mlp.0 (+ bias + GELU, bf16 out) then mlp.2 (+ bias, fp32 out) for `count` rows from `first`
+    /// (compact rows of `a16.h2`), on the calling thread's one-thread products.
+    func mlpRowsBF16(
+        _ a16: BlockBF16Activations, _ a: BlockActivations, _ w: NetworkBF16Weights.Block, inBias: UnsafePointer<Float>,
+        outBias: UnsafePointer<Float>, first r0: Int, count: Int, slot: Int, H: Int
+    ) {
+        LinearBF16.forwardOnCallingThread(
+            x: a16.h2.bf16 + r0 * H, weights: w.mlpIn, bias: inBias, y: .bf16(a16.mlpAct.bf16 + r0 * 4 * H), M: count,
+            gelu: true, slot: slot)
+        LinearBF16.forwardOnCallingThread(
+            x: a16.mlpAct.bf16 + r0 * 4 * H, weights: w.mlpOut, bias: outBias, y: .f32(a.mlpOut.pointer + r0 * H), M: count,
+            slot: slot)
     }
 }

@@ -43,12 +43,7 @@ extension SEDDNetwork {
                     gathered: real, positions: positions, x: x, branch: a.attnProj.pointer, gate: mod + 2 * H,
                     gateStride: 6 * H, weight: norm2, shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H,
                     out: a16.h2.bf16, L: L, H: H)
-                LinearBF16.forwardOnCallingThread(
-                    x: a16.h2.bf16 + r0 * H, weights: w.mlpIn, bias: mlpInBias, y: .bf16(a16.mlpAct.bf16 + r0 * 4 * H),
-                    M: m, gelu: true, slot: slot)
-                LinearBF16.forwardOnCallingThread(
-                    x: a16.mlpAct.bf16 + r0 * 4 * H, weights: w.mlpOut, bias: mlpOutBias, y: .f32(a.mlpOut.pointer + r0 * H),
-                    M: m, slot: slot)
+                mlpRowsBF16(a16, a, w, inBias: mlpInBias, outBias: mlpOutBias, first: r0, count: m, slot: slot, H: H)
                 GatedResidual.forward(
                     gathered: real, positions: positions, x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H,
                     modStride: 6 * H, L: L, H: H)
