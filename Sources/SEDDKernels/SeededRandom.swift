@@ -10,13 +10,24 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         var s = seed
         func splitmix() -> UInt64 {
             s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+            return Self.mix(s)
         }
         state = (splitmix(), splitmix(), splitmix(), splitmix())
     }
+
+    /// splitmix64's finalizer: a bijective scramble of 64 bits. Hashes of (seed, step, position)
+    /// draw through it where a draw must not depend on the order things are visited in.
+    @inline(__always)
+    public static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `mix(value)` as a uniform Double in [0, 1) (its top 53 bits).
+    @inline(__always)
+    public static func unitInterval(hashing value: UInt64) -> Double { Double(mix(value) >> 11) * 0x1.0p-53 }
 
     public init(state: [UInt64]) {
         precondition(state.count == 4, "xoshiro256** has four words of state")

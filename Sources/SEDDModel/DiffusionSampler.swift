@@ -110,10 +110,7 @@ public final class DiffusionSampler {
     /// the order rows are visited in.
     @inline(__always)
     static func uniform(_ seed: UInt64, step: Int, position: Int) -> Double {
-        var z = seed &+ UInt64(bitPattern: Int64(step &+ 1)) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(position) &* 0xD1B5_4A32_D192_ED03
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) * 0x1.0p-53
+        SeededRandom.unitInterval(
+            hashing: seed &+ UInt64(bitPattern: Int64(step &+ 1)) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(position) &* 0xD1B5_4A32_D192_ED03)
     }
 }

@@ -90,8 +90,13 @@ public final class SamplerCore {
                 let xi = Int(x[r])
                 let logRow = logits + i * V
                 if kind != .euler, let absorbing, xi == absorbing.mask {
-                    let sure = absorbing.maskedStepProbabilities(logRow, dsigma: st.dsigma, temperature: temperature, into: probs)
-                    confidence?[r] = sure
+                    if temperature == 1 && confidence == nil {
+                        // The reference's row: no tempering, no confidence asked for (a pass less).
+                        absorbing.maskedStepProbabilities(logRow, dsigma: st.dsigma, into: probs)
+                    } else {
+                        let sure = absorbing.maskedStepProbabilities(logRow, dsigma: st.dsigma, temperature: temperature, into: probs)
+                        confidence?[r] = sure
+                    }
                     row(r, probs, kind == .denoise ? V - 1 : V)
                     continue
                 }

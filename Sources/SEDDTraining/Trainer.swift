@@ -113,11 +113,8 @@ public final class Trainer {
     /// block), not by the generator, so the choice leaves every other draw of the run unchanged.
     func holeNoised(block: Int, step: Int) -> Range<Int>? {
         guard options.holeNoiseFraction > 0, let hole = holes[block] else { return nil }
-        var z = options.seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(block) &* 0xD1B5_4A32_D192_ED03)
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) * 0x1.0p-53 < options.holeNoiseFraction ? hole : nil
+        let key = options.seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(block) &* 0xD1B5_4A32_D192_ED03)
+        return SeededRandom.unitInterval(hashing: key) < options.holeNoiseFraction ? hole : nil
     }
 
     /// Restores the state a checkpoint holds (weights, EMA, Adam moments, counters, data order, RNG).

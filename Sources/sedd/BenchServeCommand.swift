@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InfillProtocol
+import SEDDKernels
 
 /// `sedd bench serve`: drives a running daemon with concurrent clients and checks that every request got
 /// exactly one response. Each client is a thread with a blocking socket and one request in flight at a
@@ -187,10 +188,7 @@ struct SplitMix {
 
     mutating func nextUnit() -> Double {
         state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        return SeededRandom.unitInterval(hashing: state)
     }
 }
 

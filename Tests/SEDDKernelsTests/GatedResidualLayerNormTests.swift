@@ -6,11 +6,7 @@ import XCTest
 final class GatedResidualLayerNormTests: XCTestCase {
     var rng = SeededRandom(seed: 53)
 
-    func random(_ n: Int, scale: Double = 1) -> FloatBuffer {
-        let b = FloatBuffer(count: n)
-        for i in 0..<n { b[i] = Float(rng.nextGaussian() * scale) }
-        return b
-    }
+    func random(_ n: Int, scale: Double = 1) -> FloatBuffer { rng.gaussianBuffer(n, scale: scale) }
 
     func testFusedRowsEqualTheSeparateKernelsBitForBit() {
         // H = 384 (whole 16-lane chunks), 40 (a chunk and an 8-lane tail), 7 (tail only); B = 2 so the

@@ -7,11 +7,7 @@ import XCTest
 final class GatheredRowsTests: XCTestCase {
     var rng = SeededRandom(seed: 97)
 
-    func random(_ n: Int, scale: Double = 1) -> FloatBuffer {
-        let b = FloatBuffer(count: n)
-        for i in 0..<n { b[i] = Float(rng.nextGaussian() * scale) }
-        return b
-    }
+    func random(_ n: Int, scale: Double = 1) -> FloatBuffer { rng.gaussianBuffer(n, scale: scale) }
 
     func heads16(_ count: Int, scale: Double) -> ByteBuffer {
         let buffer = ByteBuffer(byteCount: count * 2)
