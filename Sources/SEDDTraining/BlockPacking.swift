@@ -11,6 +11,21 @@ import SEDDKernels
 /// Every choice is drawn from a generator seeded by (`seed`, language, block index), so packing is
 /// deterministic and does not depend on the other languages present.
 public struct BlockPacking: Sendable, Equatable {
+    /// Where an infill-shaped block's middle ends and how large its hole is.
+    public enum HoleShape: String, Sendable, Equatable, CaseIterable {
+        /// Hole uniform in 1...maxHoleTokens, middle uniform in 1...hole: the fill may end anywhere,
+        /// mid-word included, so the model learns no line structure of fills.
+        case uniform
+        /// As an editor asks: the middle ends where a line ends (right before a token holding a line
+        /// break, when one lies within the hole's reach): the rest of a line, whole lines. And a share
+        /// (`sizedShare`) of holes is exactly the middle's size, no padding, as when a user sizes the
+        /// hole to the fill. Needs `lineBreakTokens`.
+        case editor
+
+        /// Share of editor-shaped holes sized to their middle.
+        public static let sizedShare = 0.25
+    }
+
     /// Tokens per block (the training `--length`).
     public var length: Int
     /// Tag id by language; documents of other languages (or none) go to untagged blocks.
@@ -22,13 +37,17 @@ public struct BlockPacking: Sendable, Equatable {
     /// Largest hole (middle + padding) of an infill-shaped block, in tokens.
     public var maxHoleTokens: Int
     public var seed: UInt64
+    public var holeShape: HoleShape
+    /// Ids whose text holds a line break (`\n`): where an editor-shaped middle may end (right
+    /// before one). Only read with `holeShape == .editor`.
+    public var lineBreakTokens: Set<Int32>
 
     /// The share of infill-shaped blocks a code model trains with unless told otherwise.
     public static let defaultInfillFraction = 0.3
 
     public init(
         length: Int, languageTags: [String: Int], paddingID: Int?, infillFraction: Double, maxHoleTokens: Int = 64,
-        seed: UInt64 = 0
+        seed: UInt64 = 0, holeShape: HoleShape = .uniform, lineBreakTokens: Set<Int32> = []
     ) {
         self.length = length
         self.languageTags = languageTags
@@ -36,6 +55,8 @@ public struct BlockPacking: Sendable, Equatable {
         self.infillFraction = infillFraction
         self.maxHoleTokens = maxHoleTokens
         self.seed = seed
+        self.holeShape = holeShape
+        self.lineBreakTokens = lineBreakTokens
     }
 
     /// Blocks of one packing run, laid end to end (`tokens.count == blocks * length`).
@@ -76,16 +97,26 @@ public struct BlockPacking: Sendable, Equatable {
         var rng = SeededRandom(seed: seed ^ Self.hash(language))
         var cursor = 0
         var blockIndex = 0
-        while true {
+        blocks: while true {
             // One draw decides the block's shape whether or not it becomes infill, so the sequence of
             // draws does not shift with the fraction.
             let shapeDraw = rng.nextDouble()
             let holeDraw = rng.next(), middleDraw = rng.next(), startDraw = rng.next()
+            // Editor-shaped runs draw once more per block (uniform runs keep their old sequence).
+            let sizedDraw = holeShape == .editor ? rng.nextDouble() : 1
             let shaped = infill && shapeDraw < infillFraction && room >= 4
-            var hole = 0, middle = 0
+            var hole = 0, middle = 0, start = 0
             if shaped {
                 hole = 1 + Int(holeDraw % UInt64(max(1, min(maxHoleTokens, room / 2))))
                 middle = 1 + Int(middleDraw % UInt64(hole))
+                // Where the hole starts; it fits in the block even unpadded, so the start does not
+                // depend on where the middle ends.
+                start = Int(startDraw % UInt64(room - hole + 1))
+                if holeShape == .editor {
+                    guard cursor + start + hole <= stream.count else { break blocks }
+                    middle = lineEndMiddle(stream, from: cursor + start, aim: middle, reach: hole)
+                    if sizedDraw < HoleShape.sizedShare { hole = middle }
+                }
             }
             let pads = hole - middle
             let content = room - pads
@@ -93,7 +124,6 @@ public struct BlockPacking: Sendable, Equatable {
             if let tag { out.tokens.append(tag) }
             let chunk = stream[cursor..<(cursor + content)]
             if shaped {
-                let start = Int(startDraw % UInt64(content - middle + 1))
                 let cut = chunk.startIndex + start + middle
                 let holeStart = (tag == nil ? 0 : 1) + start
                 out.holes[out.blocks + blockIndex] = holeStart..<(holeStart + hole)
@@ -109,6 +139,17 @@ public struct BlockPacking: Sendable, Equatable {
         }
         out.blocks += blockIndex
         if blockIndex > 0 { out.blocksByLanguage[language, default: 0] += blockIndex }
+    }
+
+    /// The middle's length when a fill starting at `from` should end at a line end: the first line
+    /// break at or after `aim` tokens within `reach`, else the last one before `aim`, else `aim` (no
+    /// line ends there). The middle stops right before the break, which starts the suffix, as the
+    /// text after an editor's cursor at a line's end starts with that line's break.
+    func lineEndMiddle(_ stream: [Int32], from: Int, aim: Int, reach: Int) -> Int {
+        if let j = (aim...reach).first(where: { from + $0 < stream.count && lineBreakTokens.contains(stream[from + $0]) }) {
+            return j
+        }
+        return (1..<aim).last(where: { lineBreakTokens.contains(stream[from + $0]) }) ?? aim
     }
 
     /// FNV-1a of a language name, so each language has its own draws.

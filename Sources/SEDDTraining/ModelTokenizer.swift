@@ -60,7 +60,8 @@ public enum ModelTokenizer {
     /// them, and with `fraction` of infill-shaped blocks when it has a padding id (default 0.3). Nil
     /// when neither applies (plain packing: one stream, blocks cut in order).
     public static func packing(
-        extras: SEDDExtras, length: Int, infillFraction: Double?, seed: UInt64
+        extras: SEDDExtras, length: Int, infillFraction: Double?, seed: UInt64,
+        holeShape: BlockPacking.HoleShape = .uniform, tokenizer: (any Tokenizer)? = nil
     ) throws(TrainingError) -> BlockPacking? {
         let tags = extras.languageTags ?? [:]
         let fraction = infillFraction ?? (extras.paddingID == nil ? 0 : BlockPacking.defaultInfillFraction)
@@ -70,7 +71,14 @@ public enum ModelTokenizer {
                 reason: "infill-shaped blocks need a padding token; the model's config has no 'sedd.paddingID' and its tokenizer no <|pad|>")
         }
         if tags.isEmpty && fraction == 0 { return nil }
+        let breaks = holeShape == .editor ? tokenizer.map(lineBreakTokens) ?? [] : []
         return BlockPacking(
-            length: length, languageTags: tags, paddingID: extras.paddingID, infillFraction: fraction, seed: seed)
+            length: length, languageTags: tags, paddingID: extras.paddingID, infillFraction: fraction, seed: seed,
+            holeShape: holeShape, lineBreakTokens: breaks)
+    }
+
+    /// Ids whose bytes hold a line feed: where an editor-shaped fill may end (right before one).
+    public static func lineBreakTokens(_ tokenizer: any Tokenizer) -> Set<Int32> {
+        Set((0..<tokenizer.vocabularySize).filter { tokenizer.decodeBytes([$0]).contains(0x0A) }.map { Int32($0) })
     }
 }

@@ -118,7 +118,10 @@ public final class Trainer {
     }
 
     /// Restores the state a checkpoint holds (weights, EMA, Adam moments, counters, data order, RNG).
-    public func restore(_ c: TrainingCheckpoint) throws(TrainingError) {
+    /// With `dataChanged` the blocks may differ from the checkpoint's (new data, or a new packing such
+    /// as another `--hole-shape`): everything else is restored and the new blocks are visited in a
+    /// fresh order from the next epoch's permutation; the run is then no longer the uninterrupted one.
+    public func restore(_ c: TrainingCheckpoint, dataChanged: Bool = false) throws(TrainingError) {
         let n = network.parameters.table.count
         guard c.parameters.count == n, c.ema.count == n, c.adamM.count == n, c.adamV.count == n else {
             throw .checkpoint(path: c.source, reason: "holds \(c.parameters.count) parameters, the model has \(n)")
@@ -128,8 +131,10 @@ public final class Trainer {
                 path: c.source,
                 reason: "was written with --batch \(c.batch) --length \(c.length) --seed \(c.seed); resume with the same values")
         }
-        guard c.blockCount == blockCount else {
-            throw .checkpoint(path: c.source, reason: "was written for \(c.blockCount) training blocks, the data now gives \(blockCount); resume with the same data")
+        guard c.blockCount == blockCount || dataChanged else {
+            throw .checkpoint(
+                path: c.source,
+                reason: "was written for \(c.blockCount) training blocks, the data now gives \(blockCount); resume with the same data and packing, or pass --data-changed to continue on the new blocks")
         }
         network.parameters.buffer.pointer.update(from: c.parameters, count: n)
         ema.shadow.buffer.pointer.update(from: c.ema, count: n)
@@ -138,7 +143,9 @@ public final class Trainer {
         optimizer.stepCount = c.adamSteps
         ema.updateCount = c.emaUpdates
         step = c.step
-        order = DataOrder(blockCount: blockCount, seed: options.seed &+ 1, epoch: c.epoch, cursor: c.cursor)
+        order = dataChanged
+            ? DataOrder(blockCount: blockCount, seed: options.seed &+ 1, epoch: c.epoch + 1, cursor: 0)
+            : DataOrder(blockCount: blockCount, seed: options.seed &+ 1, epoch: c.epoch, cursor: c.cursor)
         rng.pointee = SeededRandom(state: c.rngState)
     }
 

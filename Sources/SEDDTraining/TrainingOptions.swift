@@ -25,6 +25,9 @@ public struct TrainingOptions: Sendable, Equatable {
     /// clean): the editor's task itself, the conditional ELBO of the hole. 0 (default) noises every
     /// block whole, as the reference does. See `Trainer.trainStep`.
     public var holeNoiseFraction: Double = 0
+    /// Where the middle of an infill-shaped block ends and how large its hole is
+    /// (`BlockPacking.HoleShape`): `.uniform` anywhere, `.editor` at line ends.
+    public var holeShape: BlockPacking.HoleShape = .uniform
 
     public init() {}
 

@@ -24,9 +24,10 @@ public final class TrainingSession {
     let evaluator: ELBOEvaluator
 
     /// Loads the model, reads and packs the data, prepares the out directory and, with `resume`,
-    /// restores the checkpoint found there.
+    /// restores the checkpoint found there (`dataChanged`: on blocks that differ from its own, see
+    /// `Trainer.restore`).
     public init(
-        model: URL, data: [String], out: URL, options: TrainingOptions, resume: Bool,
+        model: URL, data: [String], out: URL, options: TrainingOptions, resume: Bool, dataChanged: Bool = false,
         reader: CorpusReader = CorpusReader()
     ) throws {
         let network = try ModelDirectory.load(model)
@@ -38,7 +39,8 @@ public final class TrainingSession {
         skipped = read.skipped
         extras = ModelTokenizer.completedExtras(config.extras, tokenizer: tokenizer)
         packing = try ModelTokenizer.packing(
-            extras: extras, length: options.length, infillFraction: options.infillFraction, seed: options.seed)
+            extras: extras, length: options.length, infillFraction: options.infillFraction, seed: options.seed,
+            holeShape: options.holeShape, tokenizer: tokenizer)
         if let packing {
             corpus = TokenizedCorpus(
                 documents: read.documents, tokenizer: tokenizer, endOfText: eot,
@@ -58,7 +60,7 @@ public final class TrainingSession {
         let fm = FileManager.default
         let checkpointURL = out.appendingPathComponent(TrainingCheckpoint.fileName)
         if resume {
-            try trainer.restore(TrainingCheckpoint.read(from: checkpointURL))
+            try trainer.restore(TrainingCheckpoint.read(from: checkpointURL), dataChanged: dataChanged)
         } else if fm.fileExists(atPath: checkpointURL.path) {
             throw TrainingError.invalidOption(
                 name: "--out", reason: "\(out.path) already holds a training checkpoint; pass --resume to continue it or choose another directory")

@@ -65,13 +65,20 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("hole-noise-fraction"), help: "Share of infill-shaped blocks, per step, noised only in their hole with the context clean (the editor's task); default 0: every block noised whole, as the reference.")
     var holeNoiseFraction: Double = 0
 
+    @Option(name: .customLong("hole-shape"), help: "Where infill-shaped blocks' fills end: 'uniform' (anywhere, hole 1-64 tokens, default) or 'editor' (at a line end, a quarter of holes sized to the fill).")
+    var holeShape: String = BlockPacking.HoleShape.uniform.rawValue
+
     @Flag(help: "Continue from the checkpoint in --out.")
     var resume = false
+
+    @Flag(name: .customLong("data-changed"), help: "With --resume: the data or its packing (e.g. --hole-shape) differs from the checkpoint's; continue the weights, optimizer and step on the new blocks in a fresh order.")
+    var dataChanged = false
 
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
         try engine.apply()
+        if dataChanged && !resume { throw CLIError("--data-changed only applies with --resume") }
         var o = TrainingOptions()
         o.steps = steps
         o.batch = batch
@@ -84,12 +91,16 @@ struct TrainCommand: ParsableCommand {
         o.validationFraction = validFraction
         o.infillFraction = infillFraction
         o.holeNoiseFraction = holeNoiseFraction
+        guard let shape = BlockPacking.HoleShape(rawValue: holeShape) else {
+            throw CLIError("--hole-shape must be 'uniform' or 'editor', got '\(holeShape)'")
+        }
+        o.holeShape = shape
         var reader = CorpusReader()
         if let extensions {
             reader.extensions = Set(extensions.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ". ")).lowercased() })
         }
         let session = try TrainingSession(
-            model: URL(fileURLWithPath: model), data: data, out: URL(fileURLWithPath: out), options: o, resume: resume,
+            model: URL(fileURLWithPath: model), data: data, out: URL(fileURLWithPath: out), options: o, resume: resume, dataChanged: dataChanged,
             reader: reader)
         let c = session.corpus
         for line in session.skipped { log("skipped \(line)") }

@@ -116,6 +116,48 @@ final class CodeDataTests: XCTestCase {
         }
     }
 
+    func testEditorShapedMiddlesEndAtLineEndsAndSomeHolesFitTheirFill() {
+        // A line break (id 999) every 5 tokens: every hole that reaches 5 tokens has one in reach.
+        let stream = (0..<20_000).map { $0 % 5 == 4 ? Int32(999) : Int32($0 % 800) }
+        let packing = BlockPacking(
+            length: 64, languageTags: ["swift": 900], paddingID: 902, infillFraction: 0.6, maxHoleTokens: 24, seed: 3,
+            holeShape: .editor, lineBreakTokens: [999])
+        let packed = packing.pack(documents: [stream], languages: ["swift"])
+        XCTAssertGreaterThan(packed.infillBlocks, packed.blocks / 2)
+        var content: [Int32] = []
+        var endsAtBreak = 0, unpadded = 0
+        for b in 0..<packed.blocks {
+            let block = Array(packed.tokens[(b * 64)..<(b * 64 + 64)])
+            let blockStart = content.count
+            content += block.dropFirst().filter { $0 != 902 }
+            guard let hole = packed.holes[b] else {
+                XCTAssertFalse(block.contains(902), "a plain block has no padding")
+                continue
+            }
+            let middle = Array(block[hole].filter { $0 != 902 })
+            XCTAssertFalse(middle.isEmpty)
+            if middle.count == hole.count { unpadded += 1 }
+            // The token after the middle in the text (it may open the next block).
+            let after = blockStart + hole.lowerBound - 1 + middle.count
+            if after < stream.count && stream[after] == 999 {
+                endsAtBreak += 1
+            } else {
+                XCTAssertFalse(middle.dropFirst().contains(999), "block \(b): a fill passes a line end it could have stopped at")
+                XCTAssertLessThan(middle.count, 5, "block \(b): only a hole too short to reach a line end may stop mid-line")
+            }
+        }
+        XCTAssertGreaterThan(Double(endsAtBreak), 0.8 * Double(packed.infillBlocks), "fills end where lines end")
+        XCTAssertGreaterThan(Double(unpadded), 0.25 * Double(packed.infillBlocks), "a share of holes is sized to the fill")
+        XCTAssertLessThan(unpadded, packed.infillBlocks, "the other holes are padded")
+        XCTAssertEqual(content, Array(stream.prefix(content.count)), "removing the padding gives the text back in order")
+        XCTAssertEqual(packing.pack(documents: [stream], languages: ["swift"]).tokens, packed.tokens, "packing is deterministic")
+    }
+
+    func testLineBreakTokensAreTheIdsWhoseTextHoldsALineFeed() throws {
+        let tokenizer = try ByteTokenizer(specialTokens: CodeLanguages.specialTokens(languages: ["swift"]))
+        XCTAssertEqual(ModelTokenizer.lineBreakTokens(tokenizer), [10])
+    }
+
     func testHoleNoiseLeavesTheContextCleanAndDrawsTheSameNoise() {
         let x0 = (0..<64).map { $0 % 50 }
         let graph = AbsorbingGraph(tokens: 256)

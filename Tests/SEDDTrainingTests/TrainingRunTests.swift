@@ -79,6 +79,31 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertTrue(zip(wa, wb).allSatisfy { $0.bitPattern == $1.bitPattern }, "final EMA weights differ")
     }
 
+    func testResumingOnChangedDataNeedsSayingSoAndKeepsTheTrainingState() throws {
+        let model = try TinyModel.directory(TinyModel.config(hidden: 32, length: 32))
+        var o = options(steps: 3)
+        o.saveEvery = 3
+        let out = TinyModel.temporaryDirectory("changed")
+        let first = try TrainingSession(model: model, data: [TinyModel.corpus(files: 3).path], out: out, options: o, resume: false)
+        try first.run(shouldStop: { false }, report: { _ in }, evaluation: { _, _ in })
+        let saved = first.trainer.network.parameters.buffer.array
+
+        o.steps = 5
+        let other = try TinyModel.corpus(files: 5).path
+        XCTAssertThrowsError(try TrainingSession(model: model, data: [other], out: out, options: o, resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("--data-changed"), "\(error)")
+        }
+        let second = try TrainingSession(model: model, data: [other], out: out, options: o, resume: true, dataChanged: true)
+        XCTAssertEqual(second.trainer.step, 3, "the step counter continues")
+        XCTAssertTrue(
+            zip(second.trainer.network.parameters.buffer.array, saved).allSatisfy { $0.bitPattern == $1.bitPattern },
+            "the weights are the checkpoint's")
+        try second.run(shouldStop: { false }, report: { _ in }, evaluation: { _, _ in })
+        XCTAssertEqual(second.trainer.step, 5)
+        // The checkpoint now records the new blocks: a plain resume on the new data works.
+        XCTAssertNoThrow(try TrainingSession(model: model, data: [other], out: out, options: o, resume: true))
+    }
+
     func testHoleNoiseFractionPicksInfillBlocksOnly() throws {
         let config = TinyModel.config(hidden: 16, blocks: 1, length: 16)
         let store = ParameterStore(table: ParameterTable(config: config))
