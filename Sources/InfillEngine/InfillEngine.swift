@@ -125,7 +125,8 @@ public final class InfillEngine {
             sampler.sample(
                 ws: ws, options: SamplingOptions(
                     steps: request.steps, predictor: request.predictor,
-                    temperature: request.temperature ?? defaultTemperature, unmasking: request.unmasking ?? defaultUnmasking),
+                    temperature: request.temperature ?? defaultTemperature, unmasking: request.unmasking ?? defaultUnmasking,
+                    excludedTokens: request.fixedLength ? paddingID.map { [$0] } ?? [] : []),
                 fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds
             ) { step, steps, x in
                 if step == 1 && scoreFromFirstStep {

@@ -25,13 +25,19 @@ public struct InfillRequest: Sendable {
     public var fileName: String?
     /// Heal hole edges that fall inside a word or after whitespace (see `TokenHealing`).
     public var healEdges: Bool
+    /// Every hole is the fill's exact size: no position may become padding, so each fill takes all
+    /// of its hole's tokens. False (the editor's case): a fill may end early, the rest of its hole
+    /// padded (and stripped).
+    public var fixedLength: Bool
 
     public init(
         segments: [String], holeTokens: [Int], steps: Int = 16, predictor: Predictor = .analytic,
         temperature: Double? = nil, unmasking: Unmasking? = nil,
         candidates: Int = 1, seed: UInt64 = 0,
-        stopAtNewline: Bool = false, languageID: String? = nil, fileName: String? = nil, healEdges: Bool = true
+        stopAtNewline: Bool = false, languageID: String? = nil, fileName: String? = nil, healEdges: Bool = true,
+        fixedLength: Bool = false
     ) {
+        self.fixedLength = fixedLength
         self.segments = segments
         self.holeTokens = holeTokens
         self.steps = steps

@@ -45,11 +45,13 @@ public struct InfillJob: Sendable {
     public var languageID: String?
     /// If set, the scheduler lowers `steps` using the measured per-step time.
     public var deadlineMs: Double?
+    /// Each hole is its fill's exact size: the fill takes all of the hole's tokens, none is padding.
+    public var fixedLength: Bool
 
     public init(
         segments: [String], holeLengths: [Int], steps: Int, sampler: SamplerKind, candidates: Int,
         seed: UInt64?, stop: StopRule, wantsPreview: Bool, languageID: String?, deadlineMs: Double?,
-        temperature: Double? = nil, unmasking: UnmaskingKind? = nil
+        temperature: Double? = nil, unmasking: UnmaskingKind? = nil, fixedLength: Bool = false
     ) {
         precondition(segments.count == holeLengths.count + 1, "a job has one more segment than holes")
         self.segments = segments
@@ -64,6 +66,7 @@ public struct InfillJob: Sendable {
         self.wantsPreview = wantsPreview
         self.languageID = languageID
         self.deadlineMs = deadlineMs
+        self.fixedLength = fixedLength
     }
 }
 

@@ -18,6 +18,8 @@ struct InfillOptions {
     var preview: Bool
     var minScore: Double?
     var languageID: String?
+    /// The holes are the fills' exact size: no padding (see `InfillJob.fixedLength`).
+    var fixedLength: Bool
 
     init(defaults: ConnectionSettings) {
         length = defaults.span
@@ -32,6 +34,7 @@ struct InfillOptions {
         preview = false
         minScore = nil
         languageID = nil
+        fixedLength = false
     }
 
     init(_ reader: JSONFieldReader, defaults: ConnectionSettings) throws(InfillProtocolError) {
@@ -48,6 +51,7 @@ struct InfillOptions {
         preview = try reader.optionalBool("preview") ?? false
         minScore = try reader.optionalDouble("minScore", in: -1e9...1e9)
         languageID = try reader.optionalString("languageId")
+        fixedLength = try reader.optionalBool("fixedLength") ?? false
     }
 }
 
@@ -140,7 +144,8 @@ struct PreparedInfill {
             segments: segments.texts, holeLengths: Array(repeating: options.length, count: layout.holes.count),
             steps: options.steps, sampler: options.sampler, candidates: options.candidates, seed: options.seed,
             stop: options.stop, wantsPreview: options.preview, languageID: options.languageID,
-            deadlineMs: options.deadlineMs, temperature: options.temperature, unmasking: options.unmasking)
+            deadlineMs: options.deadlineMs, temperature: options.temperature, unmasking: options.unmasking,
+            fixedLength: options.fixedLength)
         return (job, segments)
     }
 }

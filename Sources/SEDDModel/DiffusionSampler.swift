@@ -23,11 +23,15 @@ public struct SamplingOptions: Sendable {
     public var temperature: Double
     /// Which masked positions a step reveals (absorbing graph only; other graphs move as the reference).
     public var unmasking: Unmasking
+    /// Ids no position may move to: their log-scores are taken as minus infinity in every row before
+    /// the step's probabilities (e.g. the padding, when a fill must take its whole hole).
+    public var excludedTokens: [Int]
     public init(
         steps: Int, predictor: Predictor = .analytic, denoise: Bool = true, eps: Double = 1e-5, temperature: Double = 1,
-        unmasking: Unmasking = .random
+        unmasking: Unmasking = .random, excludedTokens: [Int] = []
     ) {
         self.steps = steps
+        self.excludedTokens = excludedTokens
         self.temperature = temperature
         self.unmasking = unmasking
         self.predictor = predictor
@@ -83,13 +87,16 @@ public final class DiffusionSampler {
                 confident.begin(x: xp, mask: mask)
                 core.visitStep(
                     kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature,
-                    confidence: confident.confidence.pointer
+                    confidence: confident.confidence.pointer, excluded: options.excludedTokens
                 ) { r, probs, count in
                     confident.propose(row: r, probs: probs, count: count, mask: Int(mask), uniform: Self.uniform(seeds[r / L], step: n, position: r % L))
                 }
                 confident.reveal(into: xp) { b in Self.uniform(seeds[b], step: n, position: L) }
             } else {
-                core.visitStep(kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature) { r, probs, count in
+                core.visitStep(
+                    kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature,
+                    excluded: options.excludedTokens
+                ) { r, probs, count in
                     xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: n, position: r % L)))
                 }
             }
@@ -98,7 +105,10 @@ public final class DiffusionSampler {
         if options.denoise {
             project()
             let t = [Float](repeating: grid.times[options.steps], count: B)
-            core.visitStep(.denoise, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature) { r, probs, count in
+            core.visitStep(
+                .denoise, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature,
+                excluded: options.excludedTokens
+            ) { r, probs, count in
                 xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: options.steps, position: r % L)))
             }
         }

@@ -6,8 +6,9 @@ import Tokenizers
 /// span and with the default hole (32 tokens) an editor asks for, scored by exact match, edit
 /// similarity and the span's conditional ELBO in bits per byte.
 ///
-/// Filling is the caller's (the engine lives in another room): `fill(case, holeTokens)` returns the
-/// text the engine would insert. The ELBO is computed here, on the sequence the engine lays out
+/// Filling is the caller's (the engine lives in another room): `fill(case, holeTokens, sizedToSpan)`
+/// returns the text the engine would insert; `sizedToSpan` says the hole is the true span's size
+/// (the fill should take all of it), else it is the editor's default hole, padded. The ELBO is computed here, on the sequence the engine lays out
 /// (language tag, prefix, hole, suffix), windowed to the model's context the same way: the text
 /// nearest the hole is kept. With the default hole the hole holds the span and then padding up to 32
 /// tokens, and the padding's nats count; a span longer than the hole gets no ELBO there.
@@ -21,7 +22,7 @@ public final class InfillBenchmark {
     public var elboSamples = 8
     public var seed: UInt64 = 0
 
-    public typealias Fill = (_ benchmarkCase: InfillBenchmarkCase, _ holeTokens: Int) throws -> String
+    public typealias Fill = (_ benchmarkCase: InfillBenchmarkCase, _ holeTokens: Int, _ sizedToSpan: Bool) throws -> String
 
     public init(network: SEDDNetwork, tokenizer: any Tokenizer, batch: Int = 8) {
         self.network = network
@@ -58,8 +59,8 @@ public final class InfillBenchmark {
     public func evaluate(_ c: InfillBenchmarkCase, fill: Fill) throws -> CaseResult {
         let spanIDs = tokenizer.encode(c.span).map(Int32.init)
         let bytes = c.span.utf8.count
-        func attempt(hole: Int) throws -> Attempt {
-            let text = try fill(c, hole)
+        func attempt(hole: Int, sizedToSpan: Bool) throws -> Attempt {
+            let text = try fill(c, hole, sizedToSpan)
             var bits: Double?
             if spanIDs.count <= hole && (spanIDs.count == hole || extras.paddingID != nil) && hole < network.config.length {
                 let pads = [Int32](repeating: Int32(extras.paddingID ?? 0), count: hole - spanIDs.count)
@@ -71,8 +72,8 @@ public final class InfillBenchmark {
         }
         return CaseResult(
             key: c.key, language: c.language, kind: c.kind, insideWord: c.insideWord, spanBytes: bytes,
-            spanTokens: spanIDs.count, span: c.span, trueHole: try attempt(hole: max(1, spanIDs.count)),
-            defaultHole: try attempt(hole: defaultHoleTokens))
+            spanTokens: spanIDs.count, span: c.span, trueHole: try attempt(hole: max(1, spanIDs.count), sizedToSpan: true),
+            defaultHole: try attempt(hole: defaultHoleTokens, sizedToSpan: false))
     }
 
     /// Nats of `hole` (the span's tokens, maybe padded) between the case's context, the context clean.

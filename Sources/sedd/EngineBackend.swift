@@ -30,7 +30,7 @@ final class EngineBackend: InfillBackend {
             temperature: job.temperature, unmasking: job.unmasking.map { $0 == .confident ? .confident : .random },
             candidates: job.candidates,
             seed: job.seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: job.stop == .line,
-            languageID: job.languageID)
+            languageID: job.languageID, fixedLength: job.fixedLength)
         let result: InfillResult
         do {
             result = try withoutActuallyEscaping(progress) { progress in

@@ -13,7 +13,8 @@ struct EvalInfill: ParsableCommand {
             One span per document, chosen from sha256 of its key (JSONL "key", else the path): the rest of a \
             line (40 %), a whole line (30 %) or 2-6 lines (30 %), at most 256 characters; context up to 1,500 \
             characters before and 500 after, cut at line boundaries. Each span is filled twice: with the hole \
-            sized to the span's tokens and with the default hole (--hole tokens, padded). Bits per byte is the \
+            sized to the span's tokens (the fill takes all of them; --pad-true-hole lets it end early) and with \
+            the default hole (--hole tokens, padded). Bits per byte is the \
             ELBO of the hole's content with the context clean (an upper bound, averaged over --samples times). \
             Spans whose edge cuts a word are reported apart from spans cut at a boundary.
             """)
@@ -39,6 +40,12 @@ struct EvalInfill: ParsableCommand {
     @Option(help: "The default hole an editor asks for, in tokens.")
     var hole: Int = 32
 
+    @Option(help: "Candidates sampled per fill (1-8, one batch); the best-scored one is judged, as an editor shows it first.")
+    var candidates: Int = 1
+
+    @Flag(name: .customLong("pad-true-hole"), help: "Let fills in the true-sized hole end early with padding, as in the default hole (by default they take the whole hole: its size is the span's).")
+    var padTrueHole = false
+
     @Option(help: "Write every span's fills and scores to this JSONL file.")
     var details: String?
 
@@ -54,6 +61,7 @@ struct EvalInfill: ParsableCommand {
         guard (1...1024).contains(steps) else { throw CLIError("--steps must be 1 to 1024, got \(steps)") }
         guard samples >= 1 else { throw CLIError("--samples must be at least 1, got \(samples)") }
         guard (1...1024).contains(hole) else { throw CLIError("--hole must be 1 to 1024, got \(hole)") }
+        guard (1...8).contains(candidates) else { throw CLIError("--candidates must be 1 to 8, got \(candidates)") }
         let infill = try InfillEngine.load(modelDirectory: URL(fileURLWithPath: model))
         let read = try CorpusReader().read(data)
         for line in read.skipped { log("skipped \(line)") }
@@ -63,11 +71,12 @@ struct EvalInfill: ParsableCommand {
         benchmark.defaultHoleTokens = hole
         benchmark.elboSamples = samples
         benchmark.seed = seed
-        let fill: InfillBenchmark.Fill = { c, holeTokens in
+        let fill: InfillBenchmark.Fill = { c, holeTokens, sizedToSpan in
             let request = InfillRequest(
                 segments: [c.prefix, c.suffix], holeTokens: [holeTokens], steps: steps, temperature: decoding.temperature,
-                unmasking: decoding.unmasking,
-                seed: seed ^ SHA256.prefix64("sedd-infill-fill|" + c.key), languageID: c.language)
+                unmasking: decoding.unmasking, candidates: candidates,
+                seed: seed ^ SHA256.prefix64("sedd-infill-fill|" + c.key), languageID: c.language,
+                fixedLength: sizedToSpan && !padTrueHole)
             do { return try infill.infill(request).candidates[0].fills[0] } catch InfillEngineError.holeTooLarge {
                 return ""  // the span does not fit the model's context: a miss
             }

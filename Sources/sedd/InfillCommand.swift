@@ -24,6 +24,8 @@ struct InfillCommand: ParsableCommand {
     @Option(help: "The editor's language id (swift, python, typescriptreact, cpp, ...); default: from --file's extension.")
     var language: String?
     @Flag(name: .customLong("no-heal"), help: "Do not heal hole edges that fall inside a word.") var noHeal = false
+    @Flag(name: .customLong("fixed-length"), help: "Each hole is its fill's exact size: the fill takes all of its tokens, none ends early as padding.")
+    var fixedLength = false
     @Flag(help: "Print the JSON result instead of the text.") var json = false
     @Option(help: "Send the request to a running daemon (unix:PATH or tcp:HOST:PORT) instead of loading a model.")
     var connect: String?
@@ -58,7 +60,7 @@ struct InfillCommand: ParsableCommand {
         let request = InfillRequest(
             segments: holes.segments, holeTokens: holes.sizes.map { $0 ?? span }, steps: steps, predictor: predictor,
             temperature: decoding.temperature, unmasking: decoding.unmasking, candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line",
-            languageID: language, fileName: file, healEdges: !noHeal)
+            languageID: language, fileName: file, healEdges: !noHeal, fixedLength: fixedLength)
         let result: InfillResult
         do { result = try e.infill(request) } catch let error as InfillEngineError { throw CLIError(error.description) }
         let best = result.candidates[0]
@@ -96,6 +98,7 @@ struct InfillCommand: ParsableCommand {
             if let languageID { fields["languageId"] = .string(languageID) }
             if let temperature = decoding.temperature { fields["temperature"] = .double(temperature) }
             if let unmasking = decoding.unmasking { fields["unmasking"] = .string(unmasking.rawValue) }
+            if fixedLength { fields["fixedLength"] = .bool(true) }
             params = .object(fields)
         }
         let result = try InfillConnect.run(address: address, params: params)

@@ -66,6 +66,10 @@ final class LifecycleTests: XCTestCase {
         _ = client.waitForResponse(id: 2)
         XCTAssertEqual(harness.backend.jobs.last?.temperature, 0)
         XCTAssertEqual(harness.backend.jobs.last?.unmasking, .confident)
+        XCTAssertEqual(harness.backend.jobs.last?.fixedLength, false, "holes may be padded unless a request says otherwise")
+        client.send(#"{"jsonrpc":"2.0","id":3,"method":"sedd/infill","params":{"prefix":"a","fixedLength":true}}"#)
+        _ = client.waitForResponse(id: 3)
+        XCTAssertEqual(harness.backend.jobs.last?.fixedLength, true)
     }
 
     func testDidChangeConfigurationChangesDefaultsAndIgnoresBadValues() {

@@ -157,6 +157,7 @@ let malformedCatalogue: [MalformedCase] = [
     invalidParams(#"{"prefix":"a","seed":-1}"#, "seed", "0...18446744073709551615"),
     invalidParams(#"{"prefix":"a","deadlineMs":0}"#, "deadlineMs", "1...600000"),
     invalidParams(#"{"prefix":"a","preview":"yes"}"#, "preview", "true or false"),
+    invalidParams(#"{"prefix":"a","fixedLength":1}"#, "fixedLength", "true or false"),
     invalidParams(#"{"prefix":"a","minScore":"x"}"#, "minScore", "a number"),
     invalidParams(#"{"prefix":7}"#, "prefix", "a string"),
     invalidParams(#"{"prefix":"a","text":"b","ranges":[]}"#, "params", "either"),

@@ -117,8 +117,8 @@ final class InfillBenchmarkTests: XCTestCase {
             insideWord: false)
         var bad = good
         bad.span = "gdo. tmhe ta"
-        let exact = try benchmark.evaluate(good) { c, _ in c.span }
-        let miss = try benchmark.evaluate(bad) { _, _ in "" }
+        let exact = try benchmark.evaluate(good) { c, _, _ in c.span }
+        let miss = try benchmark.evaluate(bad) { _, _, _ in "" }
         XCTAssertTrue(exact.trueHole.exactMatch)
         XCTAssertEqual(exact.trueHole.editSimilarity, 1)
         XCTAssertFalse(miss.trueHole.exactMatch)
@@ -147,14 +147,19 @@ final class InfillBenchmarkTests: XCTestCase {
         benchmark.defaultHoleTokens = 8
         XCTAssertEqual(benchmark.extras.paddingID, 257)
         let c = InfillBenchmarkCase(key: "k", language: "swift", kind: .wholeLine, prefix: "ab\n", span: "xyz", suffix: "\ncd", insideWord: false)
-        var holes: [Int] = []
-        let r = try benchmark.evaluate(c) { _, hole in holes.append(hole); return "xyz " }
+        var holes: [Int] = [], sized: [Bool] = []
+        let r = try benchmark.evaluate(c) { _, hole, sizedToSpan in
+            holes.append(hole)
+            sized.append(sizedToSpan)
+            return "xyz "
+        }
         XCTAssertEqual(holes, [3, 8])
+        XCTAssertEqual(sized, [true, false], "the true hole is the fill's exact size, the default hole is padded")
         XCTAssertTrue(r.defaultHole.exactMatch)
         XCTAssertNotNil(r.defaultHole.bitsPerByte)
         XCTAssertGreaterThan(r.defaultHole.bitsPerByte!, r.trueHole.bitsPerByte!, "the padding's nats count")
         var long = c
         long.span = "a much longer span"
-        XCTAssertNil(try benchmark.evaluate(long) { _, _ in "" }.defaultHole.bitsPerByte, "a span longer than the hole has no ELBO there")
+        XCTAssertNil(try benchmark.evaluate(long) { _, _, _ in "" }.defaultHole.bitsPerByte, "a span longer than the hole has no ELBO there")
     }
 }
