@@ -37,7 +37,6 @@ public struct InfillRequest: Sendable {
         stopAtNewline: Bool = false, languageID: String? = nil, fileName: String? = nil, healEdges: Bool = true,
         fixedLength: Bool = false
     ) {
-        self.fixedLength = fixedLength
         self.segments = segments
         self.holeTokens = holeTokens
         self.steps = steps
@@ -50,6 +49,7 @@ public struct InfillRequest: Sendable {
         self.languageID = languageID
         self.fileName = fileName
         self.healEdges = healEdges
+        self.fixedLength = fixedLength
     }
 }
 

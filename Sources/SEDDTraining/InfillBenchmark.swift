@@ -8,10 +8,11 @@ import Tokenizers
 ///
 /// Filling is the caller's (the engine lives in another room): `fill(case, holeTokens, sizedToSpan)`
 /// returns the text the engine would insert; `sizedToSpan` says the hole is the true span's size
-/// (the fill should take all of it), else it is the editor's default hole, padded. The ELBO is computed here, on the sequence the engine lays out
-/// (language tag, prefix, hole, suffix), windowed to the model's context the same way: the text
-/// nearest the hole is kept. With the default hole the hole holds the span and then padding up to 32
-/// tokens, and the padding's nats count; a span longer than the hole gets no ELBO there.
+/// (the fill should take all of it), else it is the editor's default hole, padded. The ELBO is
+/// computed here, on the sequence the engine lays out (language tag, prefix, hole, suffix), windowed
+/// to the model's context the same way: the text nearest the hole is kept. With the default hole
+/// the hole holds the span and then padding up to 32 tokens, and the padding's nats count; a span
+/// longer than the hole gets no ELBO there.
 /// Context tokenization is not healed for the ELBO (the engine heals for filling).
 public final class InfillBenchmark {
     public let network: SEDDNetwork
