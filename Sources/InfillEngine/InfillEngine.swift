@@ -120,14 +120,19 @@ public final class InfillEngine {
         let realTokens = network.config.tokens, rowStride = network.config.vocabularySize
         let edges = zip(window.holeRanges, healings).map { HealingChooser.Edge(hole: $0, healing: $1) }
 
+        // Padding may only end a fill (a fixed-length fill has none at all).
+        let paddingRun = paddingID.flatMap { pad in
+            fromFirstStep && !request.fixedLength
+                ? PaddingRun(padding: pad, mask: network.config.maskID ?? 0, holes: window.holeRanges, batch: B, length: L) : nil
+        }
         let passesBefore = sampler.core.forwardPasses
         let sampled = withoutActuallyEscaping(isCancelled) { cancelled in
             sampler.sample(
                 ws: ws, options: SamplingOptions(
                     steps: request.steps, predictor: request.predictor,
                     temperature: request.temperature ?? defaultTemperature, unmasking: request.unmasking ?? defaultUnmasking,
-                    excludedTokens: request.fixedLength ? paddingID.map { [$0] } ?? [] : []),
-                fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds
+                    excludedTokens: excludedTokens(fixedLength: request.fixedLength)),
+                fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds, constraint: paddingRun
             ) { step, steps, x in
                 if step == 1 && scoreFromFirstStep {
                     self.firstStep.capture(ws, rowStride: rowStride, realTokens: realTokens)
@@ -136,7 +141,9 @@ public final class InfillEngine {
                     let chosen = self.healing.choose(tokens: &healed, holes: edges, rows: self.firstStep.row(at:))
                     for p in chosen { for b in 0..<B { x[b * L + p] = Int32(healed[p]) } }
                     healedPositions.formUnion(chosen)
+                    paddingRun?.healed = healedPositions
                 }
+                paddingRun?.settle(x)
                 if let progress {
                     let fills = (0..<B).map { b in window.holeRanges.map { self.previewText(x, row: b, length: L, range: $0) } }
                     progress(step, steps, fills)
@@ -174,6 +181,13 @@ public final class InfillEngine {
             candidates: candidates, prefixTokens: window.prefixTokens, suffixTokens: window.suffixTokens,
             prefixTruncated: window.prefixTruncated, suffixTruncated: window.suffixTruncated, windowTokens: L, computeMs: ms,
             language: prepared.language, stages: stages)
+    }
+
+    /// What no fill position may become: markup (end-of-text, language tags, other special tokens:
+    /// the context is one file, and the engine would drop them from the text anyway), and with a
+    /// fixed length the padding too.
+    private func excludedTokens(fixedLength: Bool) -> [Int] {
+        specialIDs.filter { $0 != paddingID || fixedLength }.sorted()
     }
 
     /// A request laid out for sampling: the window (tag first, holes masked, healed edge positions

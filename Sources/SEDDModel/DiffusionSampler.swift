@@ -55,10 +55,11 @@ public final class DiffusionSampler {
     /// Samples `ws.batch` sequences of `ws.length` tokens. `onStep(step, steps, x)` runs after each
     /// predictor step (for previews) and returns false to stop (cancellation): then nil is returned.
     /// It may also reveal masked positions of `x` itself (the engine's healed edges, chosen from the
-    /// first step's pass): with the absorbing graph a revealed token is never redrawn.
+    /// first step's pass): with the absorbing graph a revealed token is never redrawn. `constraint`
+    /// limits what each position may become, from what is revealed before each step.
     public func sample(
         ws: ForwardWorkspace, options: SamplingOptions, fixed: [FixedTokens], seeds: [UInt64],
-        onStep: ((Int, Int, UnsafeMutablePointer<Int32>) -> Bool)? = nil
+        constraint: StepConstraint? = nil, onStep: ((Int, Int, UnsafeMutablePointer<Int32>) -> Bool)? = nil
     ) -> [[Int]]? {
         let B = ws.batch, L = ws.length
         precondition(fixed.count == B && seeds.count == B, "one fixed set and one seed per batch row")
@@ -79,15 +80,17 @@ public final class DiffusionSampler {
         let temperature = Float(options.temperature)
         let xp = x.pointer
         let confident = options.unmasking == .confident && graph.isAbsorbing ? ConfidentUnmasking(batch: B, length: L) : nil
+        let adjust: ((Int, UnsafeMutablePointer<Float>) -> Void)? = constraint.map { c in { c.adjust(row: $0, logScores: $1) } }
         for n in 0..<options.steps {
             project()
+            constraint?.prepare(x: xp)
             let t = [Float](repeating: grid.times[n], count: B)
             if let confident {
                 let mask = Int32(graph.dim - 1)
                 confident.begin(x: xp, mask: mask)
                 core.visitStep(
                     kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature,
-                    confidence: confident.confidence.pointer, excluded: options.excludedTokens
+                    confidence: confident.confidence.pointer, excluded: options.excludedTokens, adjust: adjust
                 ) { r, probs, count in
                     confident.propose(row: r, probs: probs, count: count, mask: Int(mask), uniform: Self.uniform(seeds[r / L], step: n, position: r % L))
                 }
@@ -95,7 +98,7 @@ public final class DiffusionSampler {
             } else {
                 core.visitStep(
                     kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature,
-                    excluded: options.excludedTokens
+                    excluded: options.excludedTokens, adjust: adjust
                 ) { r, probs, count in
                     xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: n, position: r % L)))
                 }
@@ -104,10 +107,11 @@ public final class DiffusionSampler {
         }
         if options.denoise {
             project()
+            constraint?.prepare(x: xp)
             let t = [Float](repeating: grid.times[options.steps], count: B)
             core.visitStep(
                 .denoise, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature,
-                excluded: options.excludedTokens
+                excluded: options.excludedTokens, adjust: adjust
             ) { r, probs, count in
                 xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: options.steps, position: r % L)))
             }

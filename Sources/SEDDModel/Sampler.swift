@@ -57,11 +57,14 @@ public final class SamplerCore {
     /// visited in parallel; `row` must only touch its own position. With `confidence` ([B * L]) each
     /// visited position's confidence is written there first: the untempered share of its likeliest
     /// destination among all it can move to. `excluded` ids get log-score minus infinity in every
-    /// row (the exp kernels clamp it to a share below 1e-37): no position moves to them.
+    /// row (the exp kernels clamp it to a share below 1e-37): no position moves to them. `adjust(r,
+    /// logScores)` may change position r's log-scores before its row is computed (a
+    /// `StepConstraint`); it runs in parallel, one position per call.
     func visitStep(
         _ kind: StepKind, ws: ForwardWorkspace, x: UnsafePointer<Int32>, t: [Float], stepSize: Double,
         allPositions: Bool, temperature: Float = 1, confidence: UnsafeMutablePointer<Float>? = nil,
-        excluded: [Int] = [], row: (Int, UnsafePointer<Float>, Int) -> Void
+        excluded: [Int] = [], adjust: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil,
+        row: (Int, UnsafePointer<Float>, Int) -> Void
     ) {
         let B = ws.batch, L = ws.length, V = graph.dim
         let steps = (0..<B).map { scalars(kind, t: t[$0], stepSize: stepSize) }
@@ -93,6 +96,7 @@ public final class SamplerCore {
                 let st = steps[r / L]
                 let xi = Int(x[r])
                 let logRow = logits + i * V
+                adjust?(r, logRow)
                 if kind != .euler, let absorbing, xi == absorbing.mask {
                     if temperature == 1 && confidence == nil {
                         // The reference's row: no tempering, no confidence asked for (a pass less).

@@ -5,7 +5,8 @@ import XCTest
 
 @testable import InfillEngine
 
-/// A hole sized to its fill (`fixedLength`) never becomes padding; an ordinary hole may end early.
+/// A hole sized to its fill (`fixedLength`) never becomes padding; an ordinary hole may end early,
+/// after at least one token.
 /// The model here is made to love the padding (its output bias), so the difference must show.
 final class FixedLengthTests: XCTestCase {
     func paddingLovingEngine() throws -> (InfillEngine, Int) {
@@ -26,8 +27,10 @@ final class FixedLengthTests: XCTestCase {
                     seed: 3, healEdges: false, fixedLength: fixed)
                 return try engine.infill(request).candidates[0].fills[0]
             }
-            XCTAssertEqual(try fill(fixed: false), "", "T=\(temperature): a padding-loving model pads an ordinary hole")
-            XCTAssertFalse(try fill(fixed: true).isEmpty, "T=\(temperature): a fixed-length hole gets a fill")
+            // An ordinary hole: one token of fill (a fill is never empty, `PaddingRun`), then the pads.
+            let padded = try fill(fixed: false), full = try fill(fixed: true)
+            XCTAssertEqual(engine.tokenizer.encode(padded).count, 1, "T=\(temperature): a padding-loving model pads all it may: '\(padded)'")
+            XCTAssertGreaterThan(engine.tokenizer.encode(full).count, 3, "T=\(temperature): a fixed-length hole is filled: '\(full)'")
         }
     }
 
