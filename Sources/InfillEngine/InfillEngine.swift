@@ -125,14 +125,14 @@ public final class InfillEngine {
             fromFirstStep && !request.fixedLength
                 ? PaddingRun(padding: pad, mask: network.config.maskID ?? 0, holes: window.holeRanges, batch: B, length: L) : nil
         }
+        let rules = FillRules(excluded: excludedTokens(fixedLength: request.fixedLength), paddingRun: paddingRun)
         let passesBefore = sampler.core.forwardPasses
         let sampled = withoutActuallyEscaping(isCancelled) { cancelled in
             sampler.sample(
                 ws: ws, options: SamplingOptions(
                     steps: request.steps, predictor: request.predictor,
-                    temperature: request.temperature ?? defaultTemperature, unmasking: request.unmasking ?? defaultUnmasking,
-                    excludedTokens: excludedTokens(fixedLength: request.fixedLength)),
-                fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds, constraint: paddingRun
+                    temperature: request.temperature ?? defaultTemperature, unmasking: request.unmasking ?? defaultUnmasking),
+                fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds, constraint: rules
             ) { step, steps, x in
                 if step == 1 && scoreFromFirstStep {
                     self.firstStep.capture(ws, rowStride: rowStride, realTokens: realTokens)
@@ -187,7 +187,7 @@ public final class InfillEngine {
     /// the context is one file, and the engine would drop them from the text anyway), and with a
     /// fixed length the padding too.
     private func excludedTokens(fixedLength: Bool) -> [Int] {
-        specialIDs.filter { $0 != paddingID || fixedLength }.sorted()
+        specialIDs.filter { ($0 != paddingID || fixedLength) && (0..<network.config.vocabularySize).contains($0) }.sorted()
     }
 
     /// A request laid out for sampling: the window (tag first, holes masked, healed edge positions

@@ -7,9 +7,10 @@ import SEDDModel
 /// non-answer; or a pad lands between two pieces of text, which the engine would glue together.
 ///
 /// Before each step (`StepConstraint`): in every hole, the positions up to its last revealed text
-/// token, and its first position that healing does not hold, may not become padding. After each step (`settle`): padding
-/// revealed before text (the same step revealed both) is masked again, to be drawn once more; once
-/// padding follows the last text, the hole's later masked positions become padding too.
+/// token, and its first position that healing does not hold, may not become padding. After each
+/// step (`settle`): padding revealed before text (the same step revealed both) is masked again, to
+/// be drawn once more; once padding follows the last text, the hole's later masked positions become
+/// padding too.
 /// Positions `healed` holds are the user's bytes: they count as neither text nor padding, so a fill
 /// always brings at least one token of its own (healed bytes alone would return an empty fill).
 final class PaddingRun: StepConstraint {

@@ -23,15 +23,11 @@ public struct SamplingOptions: Sendable {
     public var temperature: Double
     /// Which masked positions a step reveals (absorbing graph only; other graphs move as the reference).
     public var unmasking: Unmasking
-    /// Ids no position may move to: their log-scores are taken as minus infinity in every row before
-    /// the step's probabilities (e.g. the padding, when a fill must take its whole hole).
-    public var excludedTokens: [Int]
     public init(
         steps: Int, predictor: Predictor = .analytic, denoise: Bool = true, eps: Double = 1e-5, temperature: Double = 1,
-        unmasking: Unmasking = .random, excludedTokens: [Int] = []
+        unmasking: Unmasking = .random
     ) {
         self.steps = steps
-        self.excludedTokens = excludedTokens
         self.temperature = temperature
         self.unmasking = unmasking
         self.predictor = predictor
@@ -90,7 +86,7 @@ public final class DiffusionSampler {
                 confident.begin(x: xp, mask: mask)
                 core.visitStep(
                     kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature,
-                    confidence: confident.confidence.pointer, excluded: options.excludedTokens, adjust: adjust
+                    confidence: confident.confidence.pointer, adjust: adjust
                 ) { r, probs, count in
                     confident.propose(row: r, probs: probs, count: count, mask: Int(mask), uniform: Self.uniform(seeds[r / L], step: n, position: r % L))
                 }
@@ -98,7 +94,7 @@ public final class DiffusionSampler {
             } else {
                 core.visitStep(
                     kind, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature,
-                    excluded: options.excludedTokens, adjust: adjust
+                    adjust: adjust
                 ) { r, probs, count in
                     xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: n, position: r % L)))
                 }
@@ -111,7 +107,7 @@ public final class DiffusionSampler {
             let t = [Float](repeating: grid.times[options.steps], count: B)
             core.visitStep(
                 .denoise, ws: ws, x: xp, t: t, stepSize: grid.stepSize, allPositions: false, temperature: temperature,
-                excluded: options.excludedTokens, adjust: adjust
+                adjust: adjust
             ) { r, probs, count in
                 xp[r] = Int32(Categorical.inverseCDFChunked(probs, count: count, uniform: Self.uniform(seeds[r / L], step: options.steps, position: r % L)))
             }

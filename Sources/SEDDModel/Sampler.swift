@@ -56,14 +56,13 @@ public final class SamplerCore {
     /// of the step, tempered by `temperature` (`StepTemperature`; 1 is the reference's row). Rows are
     /// visited in parallel; `row` must only touch its own position. With `confidence` ([B * L]) each
     /// visited position's confidence is written there first: the untempered share of its likeliest
-    /// destination among all it can move to. `excluded` ids get log-score minus infinity in every
-    /// row (the exp kernels clamp it to a share below 1e-37): no position moves to them. `adjust(r,
-    /// logScores)` may change position r's log-scores before its row is computed (a
-    /// `StepConstraint`); it runs in parallel, one position per call.
+    /// destination among all it can move to. `adjust(r, logScores)` may change position r's
+    /// log-scores before its row is computed (a `StepConstraint`; minus infinity forbids an id, which
+    /// the exp kernels clamp to a share below 1e-37); it runs in parallel, one position per call.
     func visitStep(
         _ kind: StepKind, ws: ForwardWorkspace, x: UnsafePointer<Int32>, t: [Float], stepSize: Double,
         allPositions: Bool, temperature: Float = 1, confidence: UnsafeMutablePointer<Float>? = nil,
-        excluded: [Int] = [], adjust: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil,
+        adjust: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil,
         row: (Int, UnsafePointer<Float>, Int) -> Void
     ) {
         let B = ws.batch, L = ws.length, V = graph.dim
@@ -81,9 +80,6 @@ public final class SamplerCore {
         forwardPasses += 1
         let count = ws.headRowCount
         let logits = ws.logits.pointer, headRows = ws.headRows.pointer, scratch = rowScratch.pointer
-        for id in excluded where id >= 0 && id < V {
-            for i in 0..<count { logits[i * V + id] = -.infinity }
-        }
         let graph = self.graph
         // Masked rows of the absorbing graph take the fused one-pass row (the general path below is
         // its oracle, and still serves every other row).

@@ -44,8 +44,9 @@ final class FixedLengthTests: XCTestCase {
             for (temperature, unmasking) in [(1.0, Unmasking.random), (0.0, .confident), (0.5, .random)] {
                 func sample(excluding: [Int]) -> [[Int]] {
                     let options = SamplingOptions(
-                        steps: 6, predictor: predictor, temperature: temperature, unmasking: unmasking, excludedTokens: excluding)
-                    return sampler.sample(ws: ws, options: options, fixed: [fixed, fixed], seeds: [1, 2])!
+                        steps: 6, predictor: predictor, temperature: temperature, unmasking: unmasking)
+                    let rules = FillRules(excluded: excluding, paddingRun: nil)
+                    return sampler.sample(ws: ws, options: options, fixed: [fixed, fixed], seeds: [1, 2], constraint: rules)!
                 }
                 let free = sample(excluding: []).flatMap { $0 }
                 XCTAssertGreaterThan(free.filter { $0 == pad }.count, L, "\(predictor), T=\(temperature): the padding wins unexcluded")
