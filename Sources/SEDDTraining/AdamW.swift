@@ -63,3 +63,14 @@ public func warmupLearningRate(base: Float, step: Int, warmup: Int) -> Float {
     guard warmup > 0 else { return base }
     return base * Float(min(Double(step) / Double(warmup), 1))
 }
+
+/// The warmup schedule, optionally ending in a linear cooldown: over the last `cooldown` steps of a
+/// run of `lastStep` steps the rate falls in equal steps from the peak towards zero (the last step
+/// uses peak / cooldown). Annealing the rate at the end of a long constant stretch lowers the loss
+/// beyond what the constant rate reaches (warmup-stable-decay); `cooldown` 0 is the reference's
+/// schedule. Counted on the same post-increment step as the warmup.
+public func scheduledLearningRate(base: Float, step: Int, warmup: Int, cooldown: Int, lastStep: Int) -> Float {
+    let rate = warmupLearningRate(base: base, step: step, warmup: warmup)
+    guard cooldown > 0, step > lastStep - cooldown else { return rate }
+    return rate * Float(max(lastStep - step + 1, 0)) / Float(cooldown)
+}

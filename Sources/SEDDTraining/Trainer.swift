@@ -95,7 +95,9 @@ public final class Trainer {
         step += 1
         let g = engine.gradients.buffer.pointer, count = engine.gradients.table.count
         let norm = GradientClipping.norm(g, count: count)
-        let lr = warmupLearningRate(base: options.learningRate, step: step, warmup: options.warmup)
+        let lr = scheduledLearningRate(
+            base: options.learningRate, step: step, warmup: options.warmup, cooldown: options.cooldown,
+            lastStep: options.steps)
         let skipped = !norm.isFinite
         if !skipped {
             GradientClipping.clip(g, count: count, maxNorm: options.gradientClip)

@@ -6,6 +6,9 @@ public struct TrainingOptions: Sendable, Equatable {
     public var length: Int = 256
     public var learningRate: Float = 3e-4
     public var warmup: Int = 100
+    /// Final steps over which the learning rate falls linearly to zero (0: constant to the end, as
+    /// the reference). See `scheduledLearningRate`.
+    public var cooldown: Int = 0
     public var gradientClip: Double = 1
     public var adam = AdamW.Hyperparameters()
     public var emaDecay: Double = 0.9999
@@ -42,6 +45,9 @@ public struct TrainingOptions: Sendable, Equatable {
         }
         if !(learningRate > 0 && learningRate.isFinite) { throw fail("--lr", "must be a positive number, got \(learningRate)") }
         if warmup < 0 { throw fail("--warmup", "must be at least 0, got \(warmup)") }
+        if !(0...max(steps, 0)).contains(cooldown) {
+            throw fail("--cooldown", "must be between 0 and --steps (\(steps)), got \(cooldown)")
+        }
         if evalEvery < 0 { throw fail("--eval-every", "must be at least 0, got \(evalEvery)") }
         if saveEvery < 0 { throw fail("--save-every", "must be at least 0, got \(saveEvery)") }
         if let f = infillFraction, !(0...1).contains(f) {

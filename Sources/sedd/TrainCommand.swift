@@ -44,6 +44,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Linear warmup steps (the reference uses 2500).")
     var warmup: Int = 100
 
+    @Option(help: "Final steps of --steps over which the learning rate falls linearly to zero (default 0: constant, as the reference). A resumed run can add it.")
+    var cooldown: Int = 0
+
     @Option(name: .customLong("eval-every"), help: "Validation loss of the EMA weights every N steps (0: never).")
     var evalEvery: Int = 0
 
@@ -85,6 +88,7 @@ struct TrainCommand: ParsableCommand {
         o.length = length
         o.learningRate = lr
         o.warmup = warmup
+        o.cooldown = cooldown
         o.evalEvery = evalEvery
         o.saveEvery = saveEvery
         o.seed = seed

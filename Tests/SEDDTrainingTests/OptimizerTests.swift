@@ -39,6 +39,28 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(warmupLearningRate(base: 3e-4, step: 1, warmup: 0), 3e-4)
     }
 
+    func testCooldownFallsLinearlyOverTheLastSteps() {
+        let rate = { (step: Int) in
+            scheduledLearningRate(base: 3e-4, step: step, warmup: 100, cooldown: 400, lastStep: 1000)
+        }
+        XCTAssertEqual(rate(50), 1.5e-4, accuracy: 1e-10)  // warmup unchanged
+        XCTAssertEqual(rate(600), 3e-4)  // the last constant step
+        XCTAssertEqual(rate(601), 3e-4)  // the first cooldown step still uses the peak
+        XCTAssertEqual(rate(800), 3e-4 * 201 / 400, accuracy: 1e-10)
+        XCTAssertEqual(rate(1000), 3e-4 / 400, accuracy: 1e-12)
+        XCTAssertEqual(rate(1001), 0)  // past the planned end nothing moves
+        XCTAssertEqual(scheduledLearningRate(base: 3e-4, step: 900, warmup: 100, cooldown: 0, lastStep: 1000), 3e-4)
+    }
+
+    func testCooldownLongerThanTheRunIsRefused() {
+        var o = TrainingOptions()
+        o.steps = 100
+        o.cooldown = 101
+        XCTAssertThrowsError(try o.validate(modelLength: 1024)) { XCTAssertTrue("\($0)".contains("--cooldown"), "\($0)") }
+        o.cooldown = 100
+        XCTAssertNoThrow(try o.validate(modelLength: 1024))
+    }
+
     func testClippingScalesToTheMaximumNorm() {
         var g: [Float] = [3, 4, 0]
         let norm = g.withUnsafeMutableBufferPointer { GradientClipping.clip($0.baseAddress!, count: 3, maxNorm: 1) }
