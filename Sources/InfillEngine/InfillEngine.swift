@@ -33,6 +33,7 @@ public final class InfillEngine {
     /// Ids that never reach a fill's text: the padding and every other special token.
     private let specialIDs: Set<Int>
     private let firstStep = FirstStepLogProbabilities()
+    private lazy var lineBreakIDs = Set(tokenizer.lineBreakIDs())
     private lazy var healing = HealingChooser(
         network: network, tokenizer: tokenizer,
         tokenBytes: HealingChooser.tokenBytes(tokenizer: tokenizer, modelTokens: network.config.tokens))
@@ -125,7 +126,12 @@ public final class InfillEngine {
             fromFirstStep && !request.fixedLength
                 ? PaddingRun(padding: pad, mask: network.config.maskID ?? 0, holes: window.holeRanges, batch: B, length: L) : nil
         }
-        let rules = FillRules(excluded: excludedTokens(fixedLength: request.fixedLength), paddingRun: paddingRun)
+        // One line asked for: keep line breaks out of the fill while sampling when the fill can
+        // still end (padding) or is meant to fill its hole; trimming afterwards would cut a fill
+        // that spent its tokens past the line's end. A model without padding is only trimmed.
+        let singleLine = request.stopAtNewline && (paddingRun != nil || request.fixedLength)
+        let rules = FillRules(
+            excluded: excludedTokens(fixedLength: request.fixedLength, singleLine: singleLine), paddingRun: paddingRun)
         let passesBefore = sampler.core.forwardPasses
         let sampled = withoutActuallyEscaping(isCancelled) { cancelled in
             sampler.sample(
@@ -184,10 +190,12 @@ public final class InfillEngine {
     }
 
     /// What no fill position may become: markup (end-of-text, language tags, other special tokens:
-    /// the context is one file, and the engine would drop them from the text anyway), and with a
-    /// fixed length the padding too.
-    private func excludedTokens(fixedLength: Bool) -> [Int] {
-        specialIDs.filter { ($0 != paddingID || fixedLength) && (0..<network.config.vocabularySize).contains($0) }.sorted()
+    /// the context is one file, and the engine would drop them from the text anyway), with a
+    /// fixed length the padding too, and for a single-line fill every token holding a line feed.
+    private func excludedTokens(fixedLength: Bool, singleLine: Bool) -> [Int] {
+        let markup = specialIDs.filter { $0 != paddingID || fixedLength }
+        let ids = singleLine ? markup.union(lineBreakIDs) : markup
+        return ids.filter { (0..<network.config.vocabularySize).contains($0) }.sorted()
     }
 
     /// A request laid out for sampling: the window (tag first, holes masked, healed edge positions

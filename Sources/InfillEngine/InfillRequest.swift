@@ -16,7 +16,9 @@ public struct InfillRequest: Sendable {
     /// Candidates sampled as one batch.
     public var candidates: Int
     public var seed: UInt64
-    /// Trim each fill at its first newline.
+    /// One line per fill: when the fill can end early (a padded hole) or takes its whole hole
+    /// (`fixedLength`), no position may become a token holding a line feed, so the line is the whole
+    /// fill; otherwise (a model without padding) the fill is trimmed at its first newline.
     public var stopAtNewline: Bool
     /// The editor's language id (`swift`, `typescriptreact`, `cpp`, ...): picks the language tag the
     /// model sees at position 0. Unknown ids fall back to `fileName`.

@@ -79,6 +79,6 @@ public enum ModelTokenizer {
 
     /// Ids whose bytes hold a line feed: where an editor-shaped fill may end (right before one).
     public static func lineBreakTokens(_ tokenizer: any Tokenizer) -> Set<Int32> {
-        Set((0..<tokenizer.vocabularySize).filter { tokenizer.decodeBytes([$0]).contains(0x0A) }.map { Int32($0) })
+        Set(tokenizer.lineBreakIDs().map { Int32($0) })
     }
 }

@@ -44,4 +44,9 @@ extension Tokenizer {
     public func decode(_ ids: [Int]) -> String {
         String(decoding: decodeBytes(ids), as: UTF8.self)
     }
+
+    /// Ids whose bytes hold a line feed: the tokens that end a line (or start the next).
+    public func lineBreakIDs() -> [Int] {
+        (0..<vocabularySize).filter { tokenBytes($0).contains(0x0A) }
+    }
 }

@@ -46,6 +46,9 @@ struct EvalInfill: ParsableCommand {
     @Flag(name: .customLong("pad-true-hole"), help: "Let fills in the true-sized hole end early with padding, as in the default hole (by default they take the whole hole: its size is the span's).")
     var padTrueHole = false
 
+    @Option(help: "One-line fills: 'none' (default), 'line' (every fill one line, as `stop: \"line\"`), or 'editor' (one line when the text before the cursor on its line is not blank, as inline-completion clients ask mid-line).")
+    var stop: String = "none"
+
     @Option(help: "Write every span's fills and scores to this JSONL file.")
     var details: String?
 
@@ -62,6 +65,7 @@ struct EvalInfill: ParsableCommand {
         guard samples >= 1 else { throw CLIError("--samples must be at least 1, got \(samples)") }
         guard (1...1024).contains(hole) else { throw CLIError("--hole must be 1 to 1024, got \(hole)") }
         guard (1...8).contains(candidates) else { throw CLIError("--candidates must be 1 to 8, got \(candidates)") }
+        guard ["none", "line", "editor"].contains(stop) else { throw CLIError("--stop must be 'none', 'line' or 'editor', got '\(stop)'") }
         let infill = try InfillEngine.load(modelDirectory: URL(fileURLWithPath: model))
         let read = try CorpusReader().read(data)
         for line in read.skipped { log("skipped \(line)") }
@@ -75,7 +79,8 @@ struct EvalInfill: ParsableCommand {
             let request = InfillRequest(
                 segments: [c.prefix, c.suffix], holeTokens: [holeTokens], steps: steps, temperature: decoding.temperature,
                 unmasking: decoding.unmasking, candidates: candidates,
-                seed: seed ^ SHA256.prefix64("sedd-infill-fill|" + c.key), languageID: c.language,
+                seed: seed ^ SHA256.prefix64("sedd-infill-fill|" + c.key),
+                stopAtNewline: stop == "line" || (stop == "editor" && Self.cursorFollowsText(c.prefix)), languageID: c.language,
                 fixedLength: sizedToSpan && !padTrueHole)
             do { return try infill.infill(request).candidates[0].fills[0] } catch InfillEngineError.holeTooLarge {
                 return ""  // the span does not fit the model's context: a miss
@@ -107,6 +112,11 @@ struct EvalInfill: ParsableCommand {
                     + r.cut.padding(toLength: 11, withPad: " ", startingAt: 0)
                     + String(format: "%6d %6.3f %9.3f ", r.spans, r.exactMatch, r.editSimilarity) + bits + " (\(r.elboSpans))")
         }
+    }
+
+    /// Whether the line the cursor stands on holds text before it (not only indentation).
+    static func cursorFollowsText(_ prefix: String) -> Bool {
+        prefix.split(separator: "\n", omittingEmptySubsequences: false).last.map { $0.contains { !$0.isWhitespace } } ?? false
     }
 
     private func log(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
