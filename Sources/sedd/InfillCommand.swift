@@ -20,7 +20,7 @@ struct InfillCommand: ParsableCommand {
     @Option(help: "analytic or euler.") var sampler: String = "analytic"
     @Option(help: "Seed (same seed, same fill).") var seed: UInt64?
     @Option(help: "Candidates sampled as one batch (1 to 8); the best is printed.") var n: Int = 1
-    @Option(help: "line: trim each fill at its first newline; none: keep all.") var stop: String = "none"
+    @Option(help: "line: one line per fill (sampled without line breaks when the hole is padded, else trimmed at the first newline); none: keep all.") var stop: String = "none"
     @Option(help: "The editor's language id (swift, python, typescriptreact, cpp, ...); default: from --file's extension.")
     var language: String?
     @Flag(name: .customLong("no-heal"), help: "Do not heal hole edges that fall inside a word.") var noHeal = false
