@@ -55,15 +55,17 @@ let package = Package(
                 .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=LLVMFuzzerRunDriver"], .when(platforms: [.linux]))
             ]),
 
+        // Helpers the test targets share (not part of the product).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SEDDKernelsTests", dependencies: ["SEDDKernels"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "SEDDModelTests", dependencies: ["SEDDModel", "TensorFiles"], resources: [.copy("Fixtures")]),
+            name: "SEDDModelTests", dependencies: ["SEDDModel", "TensorFiles", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "SEDDTrainingTests", dependencies: ["SEDDTraining", "SEDDModel", "SEDDKernels", "TensorFiles", "Tokenizers"],
+            name: "SEDDTrainingTests", dependencies: ["SEDDTraining", "SEDDModel", "SEDDKernels", "TensorFiles", "Tokenizers", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "InfillEngineTests", dependencies: ["InfillEngine", "SEDDModel", "SEDDKernels", "Tokenizers"]),
+        .testTarget(name: "InfillEngineTests", dependencies: ["InfillEngine", "SEDDModel", "SEDDKernels", "Tokenizers", "TestSupport"]),
         .testTarget(name: "InfillProtocolTests", dependencies: ["InfillProtocol"]),
         .testTarget(name: "InfillSchedulerTests", dependencies: ["InfillScheduler"]),
         .testTarget(name: "InfillServerTests", dependencies: ["InfillServer", "InfillProtocol", "InfillScheduler"]),

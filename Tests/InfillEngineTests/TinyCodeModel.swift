@@ -1,6 +1,7 @@
 import Foundation
 import SEDDKernels
 import SEDDModel
+import TestSupport
 import Tokenizers
 
 /// A tiny code model made in the test: a BPE learned from a few lines of Swift and Python (with the
@@ -38,9 +39,5 @@ enum TinyCodeModel {
         return SEDDNetwork(config: config, parameters: store)
     }
 
-    static func temporaryDirectory() -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sedd-infill-tests-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory() -> URL { ScratchDirectory.make("sedd-infill-tests") }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SEDDKernels
+import TestSupport
 @testable import SEDDModel
 
 /// Small randomly initialised networks for tests (real computation, tiny shapes).
@@ -21,9 +22,5 @@ enum TestModels {
         return SEDDNetwork(config: config, parameters: store)
     }
 
-    static func temporaryDirectory() -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sedd-tests-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory() -> URL { ScratchDirectory.make("sedd-tests") }
 }

@@ -2,6 +2,7 @@ import Foundation
 import SEDDKernels
 import SEDDModel
 import SEDDTraining
+import TestSupport
 
 /// Tiny byte-tokenizer models and corpora in temporary directories, for training tests.
 enum TinyModel {
@@ -21,11 +22,7 @@ enum TinyModel {
         return url
     }
 
-    static func temporaryDirectory(_ label: String) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sedd-train-tests-\(label)-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory(_ label: String) -> URL { ScratchDirectory.make("sedd-train-tests-\(label)") }
 
     /// A small, very repetitive corpus: a few files of the same sentences.
     static func corpus(files: Int = 6) throws -> URL {

@@ -50,7 +50,7 @@ final class CodeLanguagesTests: XCTestCase {
         XCTAssertEqual(CodeLanguages.tagIDs(tokenizer)["swift"], first + 2)
         XCTAssertEqual(CodeLanguages.tagIDs(tokenizer)["rst"], 299)
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("code-vocab-\(UUID().uuidString)")
+        let dir = try Fixtures.temporaryDirectory(for: self)
         try tokenizer.save(to: dir)
         let loaded = try GPT2Tokenizer(directory: dir)
         XCTAssertEqual(CodeLanguages.tagIDs(loaded), CodeLanguages.tagIDs(tokenizer))

@@ -223,7 +223,9 @@
 
 (ert-deftest sedd-unix-socket ()
   (let ((path (concat (make-temp-name (expand-file-name "sedd-" temporary-file-directory)) ".sock")))
-    (sedd-test--socket (concat "unix:" path) (concat "unix:" path))))
+    ;; The daemon is killed outright, so its socket file is left for the test to remove.
+    (unwind-protect (sedd-test--socket (concat "unix:" path) (concat "unix:" path))
+      (when (file-exists-p path) (delete-file path)))))
 
 (ert-deftest sedd-tcp ()
   (let ((port (+ 20000 (% (+ (emacs-pid) 13) 20000))))
@@ -236,13 +238,15 @@
       (insert "#!/bin/sh\n" (format "printf 'Content-Length: %d\\r\\n\\r\\n%%s' '%s'\n" (length body) body)
               "exec cat >/dev/null\n"))
     (set-file-modes fake #o700)
-    (sedd-test--with-settings ((sedd-binary fake))
-      (sedd-restart)
-      (sedd-test--in-buffer "x" #'text-mode
-        (sedd-complete)
-        (should (sedd-test--wait 5 (lambda () sedd--error)))
-        (should (string-match-p "protocolVersion 2" sedd--error))
-        (should-not sedd--connection)))
+    (unwind-protect
+        (sedd-test--with-settings ((sedd-binary fake))
+          (sedd-restart)
+          (sedd-test--in-buffer "x" #'text-mode
+            (sedd-complete)
+            (should (sedd-test--wait 5 (lambda () sedd--error)))
+            (should (string-match-p "protocolVersion 2" sedd--error))
+            (should-not sedd--connection)))
+      (delete-file fake))
     (sedd-restart)))
 
 ;;; sedd-tests.el ends here

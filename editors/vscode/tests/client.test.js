@@ -84,7 +84,9 @@ for (const kind of ['unix', 'tcp']) {
 
 test('a daemon with another protocolVersion is refused', async (t) => {
   const fs = require('fs');
-  const fake = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sedd-fake-')), 'sedd');
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sedd-fake-'));
+  t.after(() => fs.rmSync(folder, { recursive: true, force: true }));
+  const fake = path.join(folder, 'sedd');
   const body = '{"jsonrpc":"2.0","id":1,"result":{"capabilities":{},"sedd":{"protocolVersion":2}}}';
   fs.writeFileSync(fake, `#!/bin/sh\nprintf 'Content-Length: ${body.length}\\r\\n\\r\\n%s' '${body}'\nexec cat >/dev/null\n`,
     { mode: 0o700 });
