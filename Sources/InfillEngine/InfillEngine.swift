@@ -32,8 +32,12 @@ public final class InfillEngine {
     public let defaultUnmasking: Unmasking
     /// Ids that never reach a fill's text: the padding and every other special token.
     private let specialIDs: Set<Int>
+    /// The special ids but the padding, within the model's rows: no fill position may become one
+    /// (the context is one file, and the engine would drop them from the text anyway).
+    private let markupIDs: [Int]
+    /// Ids whose bytes hold a line feed, within the model's rows: kept out of one-line fills.
+    private lazy var lineBreakIDs = tokenizer.lineBreakIDs().filter { $0 < network.config.vocabularySize }
     private let firstStep = FirstStepLogProbabilities()
-    private lazy var lineBreakIDs = Set(tokenizer.lineBreakIDs())
     private lazy var healing = HealingChooser(
         network: network, tokenizer: tokenizer,
         tokenBytes: HealingChooser.tokenBytes(tokenizer: tokenizer, modelTokens: network.config.tokens))
@@ -48,8 +52,11 @@ public final class InfillEngine {
         let tags = (extras.languageTags ?? CodeLanguages.tagIDs(tokenizer)).filter { $0.value >= 0 && $0.value < network.config.tokens }
         languageTags = tags
         let specials = CodeLanguages.specialTokenIDs(tokenizer)
-        paddingID = extras.paddingID ?? specials[CodeLanguages.padding]
-        specialIDs = Set(specials.values).union([paddingID, extras.endOfTextID].compactMap { $0 }).union(tags.values)
+        let padding = extras.paddingID ?? specials[CodeLanguages.padding]
+        paddingID = padding
+        specialIDs = Set(specials.values).union([padding, extras.endOfTextID].compactMap { $0 }).union(tags.values)
+        let rows = 0..<network.config.vocabularySize
+        markupIDs = specialIDs.filter { $0 != padding && rows.contains($0) }.sorted()
         defaultTemperature = extras.decoding?.temperature.map { min(max($0, 0), 2) } ?? 1
         defaultUnmasking = extras.decoding?.unmasking.flatMap(Unmasking.init(rawValue:)) ?? .random
     }
@@ -189,13 +196,13 @@ public final class InfillEngine {
             language: prepared.language, stages: stages)
     }
 
-    /// What no fill position may become: markup (end-of-text, language tags, other special tokens:
-    /// the context is one file, and the engine would drop them from the text anyway), with a
-    /// fixed length the padding too, and for a single-line fill every token holding a line feed.
+    /// What no fill position may become: markup always, with a fixed length the padding too, and
+    /// for a single-line fill every token holding a line feed. Both lists are made once per engine.
     private func excludedTokens(fixedLength: Bool, singleLine: Bool) -> [Int] {
-        let markup = specialIDs.filter { $0 != paddingID || fixedLength }
-        let ids = singleLine ? markup.union(lineBreakIDs) : markup
-        return ids.filter { (0..<network.config.vocabularySize).contains($0) }.sorted()
+        var ids = markupIDs
+        if fixedLength, let pad = paddingID, (0..<network.config.vocabularySize).contains(pad) { ids.append(pad) }
+        if singleLine { ids += lineBreakIDs }
+        return ids
     }
 
     /// A request laid out for sampling: the window (tag first, holes masked, healed edge positions

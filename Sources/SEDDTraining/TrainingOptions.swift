@@ -45,7 +45,7 @@ public struct TrainingOptions: Sendable, Equatable {
         }
         if !(learningRate > 0 && learningRate.isFinite) { throw fail("--lr", "must be a positive number, got \(learningRate)") }
         if warmup < 0 { throw fail("--warmup", "must be at least 0, got \(warmup)") }
-        if !(0...max(steps, 0)).contains(cooldown) {
+        if !(0...steps).contains(cooldown) {
             throw fail("--cooldown", "must be between 0 and --steps (\(steps)), got \(cooldown)")
         }
         if evalEvery < 0 { throw fail("--eval-every", "must be at least 0, got \(evalEvery)") }

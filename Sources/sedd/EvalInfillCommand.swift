@@ -116,7 +116,7 @@ struct EvalInfill: ParsableCommand {
 
     /// Whether the line the cursor stands on holds text before it (not only indentation).
     static func cursorFollowsText(_ prefix: String) -> Bool {
-        prefix.split(separator: "\n", omittingEmptySubsequences: false).last.map { $0.contains { !$0.isWhitespace } } ?? false
+        prefix.reversed().prefix { $0 != "\n" }.contains { !$0.isWhitespace }
     }
 
     private func log(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
