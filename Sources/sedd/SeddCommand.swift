@@ -15,7 +15,7 @@ struct Sedd: ParsableCommand {
         subcommands: [
             ParityCommand.self, InitCommand.self, InspectCommand.self, TokenizerCommand.self, SampleCommand.self,
             InfillCommand.self, ServeCommand.self, BenchCommand.self,
-            TrainCommand.self, EvalCommand.self, CorpusCommand.self, ConvertCommand.self,
+            TrainCommand.self, EvalCommand.self, CorpusCommand.self, ConvertCommand.self, GrowCommand.self,
 
         ])
 
