@@ -72,7 +72,7 @@ public final class SEDDNetwork {
     /// `dropout` (training only) draws masks from `rng`; nil runs eval mode exactly.
     public func forward(_ ws: ForwardWorkspace, dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)? = nil) {
         let c = config
-        let B = ws.batch, L = ws.length, H = c.hiddenSize, C = c.condDim, nh = c.heads, d = c.headDim
+        let B = ws.batch, L = ws.length, H = c.hiddenSize, C = c.condDim
         let V = c.vocabularySize
         let p = parameters
         ws.dropoutApplied = dropout != nil && ws.training
@@ -170,7 +170,7 @@ public final class SEDDNetwork {
 
     private func runBlock(_ i: Int, _ a: BlockActivations, ws: ForwardWorkspace, rotary: RotaryTable, dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)?, modulations: Modulations) {
         let c = config, p = parameters
-        let B = ws.batch, L = ws.length, H = c.hiddenSize, C = c.condDim, nh = c.heads, d = c.headDim
+        let B = ws.batch, L = ws.length, H = c.hiddenSize, nh = c.heads, d = c.headDim
         let n = B * L * H
         let pre = "blocks.\(i)."
         let x = ws.xFinal.pointer
@@ -212,7 +212,7 @@ extension SEDDNetwork {
         rotary: RotaryTable, dropout: (p: Float, rng: UnsafeMutablePointer<SeededRandom>)?, modulations: Modulations
     ) {
         let c = config, p = parameters
-        let B = ws.batch, L = ws.length, H = c.hiddenSize, C = c.condDim, nh = c.heads, d = c.headDim
+        let B = ws.batch, L = ws.length, H = c.hiddenSize, nh = c.heads, d = c.headDim
         let n = B * L * H, rows = B * L
         let pre = "blocks.\(i)."
         let x = ws.xFinal.pointer
