@@ -33,14 +33,7 @@ final class GrowthTrainingTests: XCTestCase {
     func testGrownRunResumesWithTheSameModelAndOpensTheNewGates() throws {
         let model = try TinyModel.directory(TinyModel.config(hidden: 32, length: 32))
         let data = try TinyModel.corpus(files: 3)
-        var o = TrainingOptions()
-        o.steps = 12
-        o.batch = 4
-        o.length = 32
-        o.learningRate = 3e-3
-        o.warmup = 5
-        o.seed = 7
-        o.validationFraction = 0
+        var o = TinyModel.options(steps: 12)
         o.saveEvery = 4
         let run = TinyModel.temporaryDirectory("run")
         let first = try TrainingSession(model: model, data: [data.path], out: run, options: o, resume: false)

@@ -98,14 +98,10 @@ final class InfillBenchmarkTests: XCTestCase {
         let config = TinyModel.config(hidden: 64, blocks: 2, length: 32, dropout: 0)
         let model = try TinyModel.directory(config)
         let data = try TinyModel.corpus(files: 2)
-        var o = TrainingOptions()
-        o.steps = 150
+        var o = TinyModel.options(steps: 150)
         o.batch = 8
-        o.length = 32
-        o.learningRate = 3e-3
-        o.warmup = 5
+        o.seed = 0
         o.emaDecay = 0
-        o.validationFraction = 0
         let out = TinyModel.temporaryDirectory("trained")
         let session = try TrainingSession(model: model, data: [data.path], out: out, options: o, resume: false)
         try session.run(shouldStop: { false }, report: { _ in }, evaluation: { _, _ in })

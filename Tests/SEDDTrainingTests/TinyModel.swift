@@ -22,6 +22,19 @@ enum TinyModel {
         return url
     }
 
+    /// A short run on blocks of 32 tokens, at a learning rate high enough for tiny models to move.
+    static func options(steps: Int) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.steps = steps
+        o.batch = 4
+        o.length = 32
+        o.learningRate = 3e-3
+        o.warmup = 5
+        o.seed = 7
+        o.validationFraction = 0
+        return o
+    }
+
     static func temporaryDirectory(_ label: String) -> URL { ScratchDirectory.make("sedd-train-tests-\(label)") }
 
     /// A small, very repetitive corpus: a few files of the same sentences.

@@ -7,17 +7,7 @@ import XCTest
 
 /// Whole training runs on a tiny byte-level model: learning, checkpoint/resume, skipped steps.
 final class TrainingRunTests: XCTestCase {
-    func options(steps: Int) -> TrainingOptions {
-        var o = TrainingOptions()
-        o.steps = steps
-        o.batch = 4
-        o.length = 32
-        o.learningRate = 3e-3
-        o.warmup = 5
-        o.seed = 7
-        o.validationFraction = 0
-        return o
-    }
+    func options(steps: Int) -> TrainingOptions { TinyModel.options(steps: steps) }
 
     /// ELBO of a network on the corpus's blocks (fixed seed, so two networks see the same draws).
     func elbo(_ network: SEDDNetwork, _ blocks: [[Int32]]) -> ELBOResult {
