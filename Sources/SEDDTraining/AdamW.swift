@@ -72,5 +72,6 @@ public func warmupLearningRate(base: Float, step: Int, warmup: Int) -> Float {
 public func scheduledLearningRate(base: Float, step: Int, warmup: Int, cooldown: Int, lastStep: Int) -> Float {
     let rate = warmupLearningRate(base: base, step: step, warmup: warmup)
     guard cooldown > 0, step > lastStep - cooldown else { return rate }
-    return rate * Float(max(lastStep - step + 1, 0)) / Float(cooldown)
+    // The fraction first, so the cooldown's first step keeps the peak exactly ((rate * n) / n need not).
+    return rate * (Float(max(lastStep - step + 1, 0)) / Float(cooldown))
 }

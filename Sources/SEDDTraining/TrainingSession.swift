@@ -92,8 +92,18 @@ public final class TrainingSession {
                 evaluation(r.step, nats)
             }
             if o.saveEvery > 0 && r.step % o.saveEvery == 0 && r.step < o.steps { try save() }
+            if o.cooldown > 0 && r.step == o.steps - o.cooldown { try saveBeforeCooldown() }
         }
         try save()
+    }
+
+    /// The checkpoint that lets a run go on at its peak rate after its cooldown: the state of the
+    /// last constant-rate step, kept beside the rolling one (warmup-stable-decay continues from
+    /// the stable phase; annealed weights do not take well to the peak rate again).
+    public static let beforeCooldownFileName = "checkpoint-before-cooldown.safetensors"
+
+    func saveBeforeCooldown() throws {
+        try trainer.checkpoint().write(to: outDirectory.appendingPathComponent(Self.beforeCooldownFileName))
     }
 
     /// Validation loss per token of the EMA weights on the held-out blocks, with a fixed noise draw so

@@ -50,6 +50,13 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(rate(1000), 3e-4 / 400, accuracy: 1e-12)
         XCTAssertEqual(rate(1001), 0)  // past the planned end nothing moves
         XCTAssertEqual(scheduledLearningRate(base: 3e-4, step: 900, warmup: 100, cooldown: 0, lastStep: 1000), 3e-4)
+        // Exactly the peak, to the bit, whatever the rate and length (a run going on from the last
+        // constant-rate checkpoint must repeat that step).
+        for base: Float in [3e-3, 3e-4, 1e-3, 7e-5] {
+            for cooldown in [3, 7, 400] {
+                XCTAssertEqual(scheduledLearningRate(base: base, step: 1001 - cooldown, warmup: 5, cooldown: cooldown, lastStep: 1000), base)
+            }
+        }
     }
 
     func testCooldownLongerThanTheRunIsRefused() {

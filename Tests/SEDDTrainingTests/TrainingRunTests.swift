@@ -69,6 +69,35 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertTrue(zip(wa, wb).allSatisfy { $0.bitPattern == $1.bitPattern }, "final EMA weights differ")
     }
 
+    func testACooldownKeepsItsLastConstantRateCheckpointToGoOnFrom() throws {
+        let model = try TinyModel.directory(TinyModel.config(hidden: 32, length: 32))
+        let data = try TinyModel.corpus(files: 3)
+        var o = options(steps: 8)
+        o.cooldown = 3
+        let run = TinyModel.temporaryDirectory("cooled")
+        var cooled: [Int: StepReport] = [:]
+        try TrainingSession(model: model, data: [data.path], out: run, options: o, resume: false)
+            .run(shouldStop: { false }, report: { cooled[$0.step] = $0 }, evaluation: { _, _ in })
+        let kept = run.appendingPathComponent(TrainingSession.beforeCooldownFileName)
+        XCTAssertEqual(try TrainingCheckpoint.read(from: kept).step, 5, "the last step before the cooldown (6-8)")
+
+        // Going on from it at the peak rate: the same steps until the cooldown's rate first differs.
+        let onward = TinyModel.temporaryDirectory("onward")
+        try FileManager.default.createDirectory(at: onward, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: kept, to: onward.appendingPathComponent(TrainingCheckpoint.fileName))
+        var longer = options(steps: 10)
+        longer.cooldown = 0
+        var peak: [Int: StepReport] = [:]
+        try TrainingSession(model: model, data: [data.path], out: onward, options: longer, resume: true)
+            .run(shouldStop: { false }, report: { peak[$0.step] = $0 }, evaluation: { _, _ in })
+        XCTAssertEqual(Set(peak.keys), Set(6...10))
+        XCTAssertTrue(peak.values.allSatisfy { $0.learningRate == o.learningRate })
+        XCTAssertLessThan(cooled[7]!.learningRate, o.learningRate)
+        // Step 6 ran at the peak in both (the cooldown's first step keeps it), so steps 6 and 7 agree.
+        for step in [6, 7] { XCTAssertEqual(peak[step]!.loss.bitPattern, cooled[step]!.loss.bitPattern, "step \(step)") }
+        XCTAssertNotEqual(peak[8]!.loss, cooled[8]!.loss, "step 7's rates differ")
+    }
+
     func testResumingOnChangedDataNeedsSayingSoAndKeepsTheTrainingState() throws {
         let model = try TinyModel.directory(TinyModel.config(hidden: 32, length: 32))
         var o = options(steps: 3)
