@@ -82,5 +82,3 @@ public struct DepthGrowth: Sendable {
         return (lastBlockPrefix + rest[rest.index(after: dot)...], true)
     }
 }
-
-extension DepthGrowth.NewBlocks: Equatable {}
