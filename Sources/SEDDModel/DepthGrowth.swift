@@ -25,14 +25,15 @@ public struct DepthGrowth: Sendable {
         case zeros
     }
 
-    /// Growth of `config` to `blocks` blocks in all (more than it has).
-    public init(config: SEDDConfig, blocks: Int) throws(ModelError) {
+    /// Growth of `config` to `blocks` blocks in all (more than it has), optionally under a new name.
+    public init(config: SEDDConfig, blocks: Int, name: String? = nil) throws(ModelError) {
         guard blocks > config.blocks else {
             throw .invalidArgument(name: "blocks", reason: "must be more than the model's \(config.blocks) to grow it, got \(blocks)")
         }
         old = config
         var grown = config
         grown.blocks = blocks
+        if let name { grown.name = name }
         new = grown
         oldTable = ParameterTable(config: old)
         newTable = ParameterTable(config: new)

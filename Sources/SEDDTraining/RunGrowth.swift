@@ -26,16 +26,11 @@ public enum RunGrowth {
         }
         let network = try ModelDirectory.load(source)
         let growth: DepthGrowth
-        do { growth = try DepthGrowth(config: network.config, blocks: blocks) } catch {
+        do { growth = try DepthGrowth(config: network.config, blocks: blocks, name: name) } catch {
             guard case .invalidArgument(_, let reason) = error else { throw error }
             throw TrainingError.invalidOption(name: "--blocks", reason: reason)
         }
-        var grown = growth.grow(network)
-        if let name {
-            var config = grown.config
-            config.name = name
-            grown = SEDDNetwork(config: config, parameters: grown.parameters, precision: grown.precision)
-        }
+        let grown = growth.grow(network)
         let checkpointURL = source.appendingPathComponent(TrainingCheckpoint.fileName)
         let checkpoint = fm.fileExists(atPath: checkpointURL.path) ? try TrainingCheckpoint.read(from: checkpointURL).grown(by: growth) : nil
 

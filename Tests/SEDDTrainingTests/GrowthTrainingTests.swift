@@ -31,8 +31,7 @@ final class GrowthTrainingTests: XCTestCase {
     }
 
     func testGrownRunResumesWithTheSameModelAndOpensTheNewGates() throws {
-        let model = try TinyModel.directory(TinyModel.config(hidden: 32, length: 32))
-        let data = try TinyModel.corpus(files: 3)
+        let (model, data) = try TinyModel.smallRun()
         var o = TinyModel.options(steps: 12)
         o.saveEvery = 4
         let run = TinyModel.temporaryDirectory("run")

@@ -22,6 +22,11 @@ enum TinyModel {
         return url
     }
 
+    /// The model and corpus of the short checkpoint/resume runs: hidden 32, blocks of 32 bytes, 3 files.
+    static func smallRun() throws -> (model: URL, data: URL) {
+        (try directory(config(hidden: 32, length: 32)), try corpus(files: 3))
+    }
+
     /// A short run on blocks of 32 tokens, at a learning rate high enough for tiny models to move.
     static func options(steps: Int) -> TrainingOptions {
         var o = TrainingOptions()

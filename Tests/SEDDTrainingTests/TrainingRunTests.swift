@@ -39,8 +39,7 @@ final class TrainingRunTests: XCTestCase {
     }
 
     func testResumeRepeatsTheUninterruptedRunBitForBit() throws {
-        let model = try TinyModel.directory(TinyModel.config(hidden: 32, length: 32))
-        let data = try TinyModel.corpus(files: 3)
+        let (model, data) = try TinyModel.smallRun()
         var o = options(steps: 7)
         o.saveEvery = 2
 
@@ -70,8 +69,7 @@ final class TrainingRunTests: XCTestCase {
     }
 
     func testACooldownKeepsItsLastConstantRateCheckpointToGoOnFrom() throws {
-        let model = try TinyModel.directory(TinyModel.config(hidden: 32, length: 32))
-        let data = try TinyModel.corpus(files: 3)
+        let (model, data) = try TinyModel.smallRun()
         var o = options(steps: 8)
         o.cooldown = 3
         let run = TinyModel.temporaryDirectory("cooled")
