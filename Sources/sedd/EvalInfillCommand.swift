@@ -76,8 +76,10 @@ struct EvalInfill: ParsableCommand {
         benchmark.elboSamples = samples
         benchmark.seed = seed
         let fill: InfillBenchmark.Fill = { c, holeTokens, sizedToSpan in
+            // The true hole in the engine's frame also holds what healing moves in from the context.
+            let hole = sizedToSpan && !padTrueHole ? infill.holeTokens(holding: c.span, after: c.prefix, before: c.suffix) : holeTokens
             let request = InfillRequest(
-                segments: [c.prefix, c.suffix], holeTokens: [holeTokens], steps: steps, temperature: decoding.temperature,
+                segments: [c.prefix, c.suffix], holeTokens: [hole], steps: steps, temperature: decoding.temperature,
                 unmasking: decoding.unmasking, candidates: candidates,
                 seed: seed ^ SHA256.prefix64("sedd-infill-fill|" + c.key),
                 stopAtNewline: stop == "line" || (stop == "editor" && Self.cursorFollowsText(c.prefix)), languageID: c.language,
