@@ -34,6 +34,8 @@ public final class InfillBenchmark {
 
     /// One fill of one span.
     public struct Attempt: Sendable, Codable, Equatable {
+        /// The hole's size: for the true hole the span's own token count (the fill may lay it out
+        /// larger, to hold what healing moves in from the context: `sedd eval infill`), else the default.
         public var holeTokens: Int
         public var fill: String
         public var exactMatch: Bool
