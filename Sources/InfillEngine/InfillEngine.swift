@@ -30,6 +30,7 @@ public final class InfillEngine {
     /// draws (temperature 1, random unmasking).
     public let defaultTemperature: Double
     public let defaultUnmasking: Unmasking
+    public let defaultContextRefresh: Int
     /// Ids that never reach a fill's text: the padding and every other special token.
     private let specialIDs: Set<Int>
     /// The special ids but the padding, within the model's rows: no fill position may become one
@@ -59,6 +60,7 @@ public final class InfillEngine {
         markupIDs = specialIDs.filter { $0 != padding && rows.contains($0) }.sorted()
         defaultTemperature = extras.decoding?.temperature.map { min(max($0, 0), 2) } ?? 1
         defaultUnmasking = extras.decoding?.unmasking.flatMap(Unmasking.init(rawValue:)) ?? .random
+        defaultContextRefresh = max(extras.decoding?.contextRefresh ?? 1, 1)
     }
 
     /// The corpus language a request is in: its editor language id, else its file name's extension;
@@ -83,6 +85,11 @@ public final class InfillEngine {
             }
             if let u = decoding.unmasking, Unmasking(rawValue: u) == nil {
                 throw ModelError.invalidConfig(file: file, key: "sedd.decoding.unmasking", reason: "is \"\(u)\"; accepted: \"random\" or \"confident\"")
+            }
+            if let k = decoding.contextRefresh, !SamplingOptions.contextRefreshRange.contains(k) {
+                throw ModelError.invalidConfig(
+                    file: file, key: "sedd.decoding.contextRefresh",
+                    reason: "is \(k); accepted: \(SamplingOptions.contextRefreshRange.lowerBound) to \(SamplingOptions.contextRefreshRange.upperBound)")
             }
         }
         let tokenizer = try GPT2Tokenizer(directory: modelDirectory)
@@ -140,11 +147,13 @@ public final class InfillEngine {
         let rules = FillRules(
             excluded: excludedTokens(fixedLength: request.fixedLength, singleLine: singleLine), paddingRun: paddingRun)
         let passesBefore = sampler.core.forwardPasses
+        let contextRefresh = request.contextRefresh ?? defaultContextRefresh
         let sampled = withoutActuallyEscaping(isCancelled) { cancelled in
             sampler.sample(
                 ws: ws, options: SamplingOptions(
                     steps: request.steps, predictor: request.predictor,
-                    temperature: request.temperature ?? defaultTemperature, unmasking: request.unmasking ?? defaultUnmasking),
+                    temperature: request.temperature ?? defaultTemperature, unmasking: request.unmasking ?? defaultUnmasking,
+                    contextRefresh: contextRefresh),
                 fixed: [FixedTokens](repeating: fixed, count: B), seeds: seeds, constraint: rules
             ) { step, steps, x in
                 if step == 1 && scoreFromFirstStep {
@@ -167,6 +176,7 @@ public final class InfillEngine {
         guard let sequences = sampled else { throw InfillEngineError.cancelled }
         stages.samplingMs = clock.lap()
         stages.forwardPasses += sampler.core.forwardPasses - passesBefore
+        if contextRefresh > 1 { stages.holeOnlyPasses = ws.existingContextCache?.reusePasses ?? 0 }
 
         let scores: [Double]
         if scoreFromFirstStep {
@@ -260,6 +270,10 @@ public final class InfillEngine {
         guard (1...1024).contains(r.steps) else { throw InfillEngineError.invalidRequest("steps must be 1 to 1024, got \(r.steps)") }
         if let t = r.temperature, !StepTemperature.range.contains(t) {
             throw InfillEngineError.invalidRequest("temperature must be 0 to 2, got \(t)")
+        }
+        if let k = r.contextRefresh, !SamplingOptions.contextRefreshRange.contains(k) {
+            throw InfillEngineError.invalidRequest(
+                "contextRefresh must be \(SamplingOptions.contextRefreshRange.lowerBound) to \(SamplingOptions.contextRefreshRange.upperBound), got \(k)")
         }
         guard (1...8).contains(r.candidates) else { throw InfillEngineError.invalidRequest("n must be 1 to 8, got \(r.candidates)") }
         let total = r.holeTokens.reduce(0, +)

@@ -13,6 +13,9 @@ public struct InfillRequest: Sendable {
     public var temperature: Double?
     /// Which masked positions each step reveals (`Unmasking`); nil: the engine's default.
     public var unmasking: Unmasking?
+    /// Every how many sampler passes the context is computed in full (`SamplingOptions.contextRefresh`;
+    /// 1, every pass, is the reference); nil: the engine's default.
+    public var contextRefresh: Int?
     /// Candidates sampled as one batch.
     public var candidates: Int
     public var seed: UInt64
@@ -34,7 +37,7 @@ public struct InfillRequest: Sendable {
 
     public init(
         segments: [String], holeTokens: [Int], steps: Int = 16, predictor: Predictor = .analytic,
-        temperature: Double? = nil, unmasking: Unmasking? = nil,
+        temperature: Double? = nil, unmasking: Unmasking? = nil, contextRefresh: Int? = nil,
         candidates: Int = 1, seed: UInt64 = 0,
         stopAtNewline: Bool = false, languageID: String? = nil, fileName: String? = nil, healEdges: Bool = true,
         fixedLength: Bool = false
@@ -45,6 +48,7 @@ public struct InfillRequest: Sendable {
         self.predictor = predictor
         self.temperature = temperature
         self.unmasking = unmasking
+        self.contextRefresh = contextRefresh
         self.candidates = candidates
         self.seed = seed
         self.stopAtNewline = stopAtNewline
@@ -93,6 +97,9 @@ public struct InfillStageTimes: Sendable, Equatable {
     public var decodingMs = 0.0
     /// Forward passes run: sampling steps, the denoiser and, when needed (uniform graph), the scorer.
     public var forwardPasses = 0
+    /// How many of them ran on the holes only, against the context kept from a full pass
+    /// (`contextRefresh` above 1).
+    public var holeOnlyPasses = 0
     public init() {}
 }
 

@@ -35,6 +35,11 @@ public struct InfillJob: Sendable {
     public var temperature: Double?
     /// nil: the engine's default.
     public var unmasking: UnmaskingKind?
+    /// Every how many sampler passes the context is computed in full (1: every pass, the reference;
+    /// more: the passes between run on the holes only); nil: the engine's default.
+    public var contextRefresh: Int?
+    /// What `contextRefresh` accepts.
+    public static let contextRefreshRange = 1...1024
     /// Candidates, 1...8, sampled as one batch.
     public var candidates: Int
     /// nil = random.
@@ -51,7 +56,7 @@ public struct InfillJob: Sendable {
     public init(
         segments: [String], holeLengths: [Int], steps: Int, sampler: SamplerKind, candidates: Int,
         seed: UInt64?, stop: StopRule, wantsPreview: Bool, languageID: String?, deadlineMs: Double?,
-        temperature: Double? = nil, unmasking: UnmaskingKind? = nil, fixedLength: Bool = false
+        temperature: Double? = nil, unmasking: UnmaskingKind? = nil, contextRefresh: Int? = nil, fixedLength: Bool = false
     ) {
         precondition(segments.count == holeLengths.count + 1, "a job has one more segment than holes")
         self.segments = segments
@@ -60,6 +65,7 @@ public struct InfillJob: Sendable {
         self.sampler = sampler
         self.temperature = temperature
         self.unmasking = unmasking
+        self.contextRefresh = contextRefresh
         self.candidates = candidates
         self.seed = seed
         self.stop = stop
@@ -127,14 +133,17 @@ public struct ComputeBreakdown: Sendable, Equatable {
     /// Stage name and milliseconds, in the order they ran (e.g. layout, healing, sampling, scoring).
     public var stagesMs: [(name: String, ms: Double)]
     public var forwardPasses: Int
+    /// How many of the passes ran on the holes only (`contextRefresh` above 1).
+    public var holeOnlyPasses: Int
 
-    public init(stagesMs: [(name: String, ms: Double)], forwardPasses: Int) {
+    public init(stagesMs: [(name: String, ms: Double)], forwardPasses: Int, holeOnlyPasses: Int = 0) {
         self.stagesMs = stagesMs
         self.forwardPasses = forwardPasses
+        self.holeOnlyPasses = holeOnlyPasses
     }
 
     public static func == (a: ComputeBreakdown, b: ComputeBreakdown) -> Bool {
-        a.forwardPasses == b.forwardPasses && a.stagesMs.map(\.name) == b.stagesMs.map(\.name) && a.stagesMs.map(\.ms) == b.stagesMs.map(\.ms)
+        a.forwardPasses == b.forwardPasses && a.holeOnlyPasses == b.holeOnlyPasses && a.stagesMs.map(\.name) == b.stagesMs.map(\.name) && a.stagesMs.map(\.ms) == b.stagesMs.map(\.ms)
     }
 }
 

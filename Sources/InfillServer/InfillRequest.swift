@@ -12,6 +12,7 @@ struct InfillOptions {
     var sampler: SamplerKind
     var temperature: Double?
     var unmasking: UnmaskingKind?
+    var contextRefresh: Int?
     var candidates: Int
     var seed: UInt64?
     var stop: StopRule
@@ -28,6 +29,7 @@ struct InfillOptions {
         sampler = defaults.sampler
         temperature = defaults.temperature
         unmasking = defaults.unmasking
+        contextRefresh = defaults.contextRefresh
         candidates = 1
         seed = nil
         stop = .none
@@ -45,6 +47,7 @@ struct InfillOptions {
         sampler = try reader.optionalChoice("sampler", of: SamplerKind.self) ?? sampler
         temperature = try reader.optionalDouble("temperature", in: 0...2) ?? temperature
         unmasking = try reader.optionalChoice("unmasking", of: UnmaskingKind.self) ?? unmasking
+        contextRefresh = try reader.optionalInt("contextRefresh", in: InfillJob.contextRefreshRange) ?? contextRefresh
         candidates = try reader.optionalInt("n", in: 1...8) ?? candidates
         seed = try reader.optionalUInt64("seed")
         stop = try reader.optionalChoice("stop", of: StopRule.self) ?? stop
@@ -145,7 +148,7 @@ struct PreparedInfill {
             steps: options.steps, sampler: options.sampler, candidates: options.candidates, seed: options.seed,
             stop: options.stop, wantsPreview: options.preview, languageID: options.languageID,
             deadlineMs: options.deadlineMs, temperature: options.temperature, unmasking: options.unmasking,
-            fixedLength: options.fixedLength)
+            contextRefresh: options.contextRefresh, fixedLength: options.fixedLength)
         return (job, segments)
     }
 }

@@ -65,6 +65,7 @@ enum InfillResult {
         ]
         if let breakdown {
             object["forwardPasses"] = .int(breakdown.forwardPasses)
+            if breakdown.holeOnlyPasses > 0 { object["holeOnlyPasses"] = .int(breakdown.holeOnlyPasses) }
             object["stagesMs"] = .object(Dictionary(uniqueKeysWithValues: breakdown.stagesMs.map { ($0.name, .double(rounded($0.ms))) }))
         }
         return .object(object)

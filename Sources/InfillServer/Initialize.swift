@@ -3,7 +3,7 @@ import InfillScheduler
 
 /// `initialize` and the connection settings it shares with `workspace/didChangeConfiguration`.
 extension ConnectionSettings {
-    /// The settings with `steps`, `span`, `sampler`, `temperature`, `unmasking` and `deadlineMs` from
+    /// The settings with `steps`, `span`, `sampler`, `temperature`, `unmasking`, `contextRefresh` and `deadlineMs` from
     /// `reader` applied (absent keys
     /// keep their value; `deadlineMs: null` removes the deadline). All or nothing.
     func applying(_ reader: JSONFieldReader) throws(InfillProtocolError) -> ConnectionSettings {
@@ -13,6 +13,7 @@ extension ConnectionSettings {
         settings.sampler = try reader.optionalChoice("sampler", of: SamplerKind.self) ?? sampler
         settings.temperature = try reader.optionalDouble("temperature", in: 0...2) ?? temperature
         settings.unmasking = try reader.optionalChoice("unmasking", of: UnmaskingKind.self) ?? unmasking
+        settings.contextRefresh = try reader.optionalInt("contextRefresh", in: InfillJob.contextRefreshRange) ?? contextRefresh
         if reader.members["deadlineMs"] == .null {
             settings.deadlineMs = nil
         } else if let deadline = try reader.optionalDouble("deadlineMs", in: 1...600_000) {

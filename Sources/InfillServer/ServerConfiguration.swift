@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable {
     public var defaultTemperature: Double?
     /// `--unmasking`: when a request names none; nil leaves it to the engine.
     public var defaultUnmasking: UnmaskingKind?
+    /// `--context-refresh`: when a request names none; nil leaves it to the engine.
+    public var defaultContextRefresh: Int?
     /// Deadline applied when a request names none; nil for none.
     public var defaultDeadlineMs: Double?
     /// `--max-message-bytes`: largest framed message or NDJSON line (default 8 MiB).
@@ -54,7 +56,8 @@ public struct ServerConfiguration: Sendable {
         serverVersion: String = "0.1.0", defaultSteps: Int = 16, defaultSpan: Int = 32,
         defaultSampler: SamplerKind = .analytic, defaultDeadlineMs: Double? = nil,
         maxMessageBytes: Int = 8 << 20, maxContextBytes: Int = 16 << 10, maxHoles: Int = 16,
-        authToken: String? = nil, defaultTemperature: Double? = nil, defaultUnmasking: UnmaskingKind? = nil
+        authToken: String? = nil, defaultTemperature: Double? = nil, defaultUnmasking: UnmaskingKind? = nil,
+        defaultContextRefresh: Int? = nil
     ) {
         precondition((1...1024).contains(defaultSteps), "defaultSteps must be 1...1024")
         precondition(defaultSpan >= 1, "defaultSpan must be positive")
@@ -65,6 +68,7 @@ public struct ServerConfiguration: Sendable {
         self.defaultSampler = defaultSampler
         self.defaultTemperature = defaultTemperature
         self.defaultUnmasking = defaultUnmasking
+        self.defaultContextRefresh = defaultContextRefresh
         self.defaultDeadlineMs = defaultDeadlineMs
         self.maxMessageBytes = maxMessageBytes
         self.maxContextBytes = maxContextBytes
@@ -81,6 +85,7 @@ struct ConnectionSettings: Equatable {
     var sampler: SamplerKind
     var temperature: Double?
     var unmasking: UnmaskingKind?
+    var contextRefresh: Int?
     var deadlineMs: Double?
 
     init(_ configuration: ServerConfiguration) {
@@ -89,6 +94,7 @@ struct ConnectionSettings: Equatable {
         sampler = configuration.defaultSampler
         temperature = configuration.defaultTemperature
         unmasking = configuration.defaultUnmasking
+        contextRefresh = configuration.defaultContextRefresh
         deadlineMs = configuration.defaultDeadlineMs
     }
 }

@@ -67,13 +67,25 @@ extension LayerNorm {
         out: UnsafeMutablePointer<UInt16>, mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?, H: Int
     ) {
         Parallel.forRange(rowCount, grain: 16) { range in
-            for i in range {
-                let r = Int(rows[i]), b = r / L
-                let (m, s) = statistics(x + r * H, H)
-                mean?[r] = m
-                rstd?[r] = s
-                modulatedRowBF16(x + r * H, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s, out: out + i * H)
-            }
+            forwardModulatedRowsBF16(
+                gathered: range, positions: rows, x: x, weight: weight, shift: shift, scale: scale, modStride: modStride,
+                out: out, mean: mean, rstd: rstd, L: L, H: H)
+        }
+    }
+
+    /// `forwardModulatedRowsBF16` for the listed rows `gathered` (indices into `positions`) only, on
+    /// the calling thread: the piece one thread runs inside a larger parallel region.
+    public static func forwardModulatedRowsBF16(
+        gathered: Range<Int>, positions rows: UnsafePointer<Int32>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        shift: UnsafePointer<Float>, scale: UnsafePointer<Float>, modStride: Int,
+        out: UnsafeMutablePointer<UInt16>, mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?, L: Int, H: Int
+    ) {
+        for i in gathered {
+            let r = Int(rows[i]), b = r / L
+            let (m, s) = statistics(x + r * H, H)
+            mean?[r] = m
+            rstd?[r] = s
+            modulatedRowBF16(x + r * H, H, weight: weight, shift: shift + b * modStride, scale: scale + b * modStride, mean: m, rstd: s, out: out + i * H)
         }
     }
 

@@ -90,18 +90,39 @@ extension RotaryTable {
         q: UnsafeMutablePointer<UInt16>, k: UnsafeMutablePointer<UInt16>, v: UnsafeMutablePointer<UInt16>
     ) {
         precondition(L <= length, "sequence longer than the rotary table")
+        let H = heads * headDim
+        for r in rows { splitRowBF16(qkv + r * 3 * H, flat: r, L: L, heads: heads, qScale: qScale, q: q, k: k, v: v) }
+    }
+
+    /// `applySplitBF16` on listed rows: compact qkv row i belongs to flat position `positions[i]`
+    /// (b * L + l), is rotated for that position and written to q, k and v at it. A row's arithmetic
+    /// is the contiguous variant's, so its results are the same bit for bit.
+    public func applySplitBF16(
+        gathered: Range<Int>, positions: UnsafePointer<Int32>, _ qkv: UnsafeMutablePointer<Float>, L: Int, heads: Int,
+        qScale: Float, q: UnsafeMutablePointer<UInt16>, k: UnsafeMutablePointer<UInt16>, v: UnsafeMutablePointer<UInt16>
+    ) {
+        precondition(L <= length, "sequence longer than the rotary table")
+        let H = heads * headDim
+        for i in gathered {
+            splitRowBF16(qkv + i * 3 * H, flat: Int(positions[i]), L: L, heads: heads, qScale: qScale, q: q, k: k, v: v)
+        }
+    }
+
+    /// One qkv row [3, nh, d] of flat position r (b * L + l): q and k rotated in place, then q (times
+    /// `qScale`), k and v written as bf16 at position l of sequence b's head-major layouts.
+    @inline(__always)
+    func splitRowBF16(
+        _ row: UnsafeMutablePointer<Float>, flat r: Int, L: Int, heads: Int, qScale: Float,
+        q: UnsafeMutablePointer<UInt16>, k: UnsafeMutablePointer<UInt16>, v: UnsafeMutablePointer<UInt16>
+    ) {
         let d = headDim, half = d / 2, H = heads * d
-        let cosP = cos.pointer, sinP = sin.pointer
-        for r in rows {
-            let b = r / L, pos = r % L
-            let c = UnsafePointer(cosP + pos * half), s = UnsafePointer(sinP + pos * half)
-            let row = qkv + r * 3 * H
-            for h in 0..<heads {
-                let dst = (b * heads + h) * L * d + pos * d
-                Self.rotateHead(row + h * d, cos: c, sin: s, half: half, scale: qScale, to: q + dst)
-                Self.rotateHead(row + H + h * d, cos: c, sin: s, half: half, scale: 1, to: k + dst)
-                BFloat16.convertRow(row + 2 * H + h * d, to: v + dst, count: d)
-            }
+        let b = r / L, pos = r % L
+        let c = UnsafePointer(cos.pointer + pos * half), s = UnsafePointer(sin.pointer + pos * half)
+        for h in 0..<heads {
+            let dst = (b * heads + h) * L * d + pos * d
+            Self.rotateHead(row + h * d, cos: c, sin: s, half: half, scale: qScale, to: q + dst)
+            Self.rotateHead(row + H + h * d, cos: c, sin: s, half: half, scale: 1, to: k + dst)
+            BFloat16.convertRow(row + 2 * H + h * d, to: v + dst, count: d)
         }
     }
 

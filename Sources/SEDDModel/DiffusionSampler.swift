@@ -23,11 +23,19 @@ public struct SamplingOptions: Sendable {
     public var temperature: Double
     /// Which masked positions a step reveals (absorbing graph only; other graphs move as the reference).
     public var unmasking: Unmasking
+    /// Every how many passes the context is computed in full (`ContextCache`): 1, every pass (the
+    /// reference); k > 1, the passes between run only the positions that can change, against the
+    /// context's keys and values of the last full pass (absorbing graph, fused bf16 path only).
+    public var contextRefresh: Int
+    /// What requests and configs may ask for (a refresh period beyond the step limit is "never").
+    public static let contextRefreshRange = 1...1024
     public init(
         steps: Int, predictor: Predictor = .analytic, denoise: Bool = true, eps: Double = 1e-5, temperature: Double = 1,
-        unmasking: Unmasking = .random
+        unmasking: Unmasking = .random, contextRefresh: Int = 1
     ) {
+        precondition(Self.contextRefreshRange.contains(contextRefresh), "contextRefresh must be 1 to 1024")
         self.steps = steps
+        self.contextRefresh = contextRefresh
         self.temperature = temperature
         self.unmasking = unmasking
         self.predictor = predictor
@@ -77,7 +85,18 @@ public final class DiffusionSampler {
         let xp = x.pointer
         let confident = options.unmasking == .confident && graph.isAbsorbing ? ConfidentUnmasking(batch: B, length: L) : nil
         let adjust: ((Int, UnsafeMutablePointer<Float>) -> Void)? = constraint.map { c in { c.adjust(row: $0, logScores: $1) } }
+        let cache = options.contextRefresh > 1 && graph.isAbsorbing ? ws.contextCache(config: core.network.config) : nil
+        if let cache {
+            // Every position that is not held can change: the hole's, whether masked or revealed.
+            var held = [Bool](repeating: false, count: B * L)
+            for b in 0..<B { for p in fixed[b].positions { held[b * L + p] = true } }
+            cache.setActiveRows((0..<(B * L)).filter { !held[$0] })
+        }
+        defer { cache?.pass = .off }
+        /// Step n's pass (the denoiser's is n = steps) is a full one every `contextRefresh` passes.
+        func choosePass(_ n: Int) { cache?.pass = n % options.contextRefresh == 0 ? .record : .reuse }
         for n in 0..<options.steps {
+            choosePass(n)
             project()
             constraint?.prepare(x: xp)
             let t = [Float](repeating: grid.times[n], count: B)
@@ -102,6 +121,7 @@ public final class DiffusionSampler {
             if let onStep, !onStep(n + 1, options.steps, xp) { return nil }
         }
         if options.denoise {
+            choosePass(options.steps)
             project()
             constraint?.prepare(x: xp)
             let t = [Float](repeating: grid.times[options.steps], count: B)

@@ -104,9 +104,12 @@ public struct SEDDExtras: Sendable, Equatable, Codable {
         public var temperature: Double?
         /// "random" or "confident" (`Unmasking`).
         public var unmasking: String?
-        public init(temperature: Double? = nil, unmasking: String? = nil) {
+        /// Every how many sampler passes the context is computed in full (`SamplingOptions.contextRefresh`).
+        public var contextRefresh: Int?
+        public init(temperature: Double? = nil, unmasking: String? = nil, contextRefresh: Int? = nil) {
             self.temperature = temperature
             self.unmasking = unmasking
+            self.contextRefresh = contextRefresh
         }
     }
 

@@ -18,8 +18,12 @@ extension SEDDNetwork {
     /// adaLN modulation is needed inside the current block's region, so blocks alternate between two
     /// modulation buffers. The arithmetic is `runBlockBF16`'s, with the products split by rows
     /// (oneDNN may then accumulate in another order); `fusedInference = false` runs the op-by-op
-    /// path, the oracle of the model-level test.
-    func runBlocksBF16Inference(ws: ForwardWorkspace, weights: NetworkBF16Weights, rotary: RotaryTable, modulations: Modulations) {
+    /// path, the oracle of the model-level test. With `record` each block's keys and values are
+    /// made in the context cache's buffers for that block and stay there.
+    func runBlocksBF16Inference(
+        ws: ForwardWorkspace, weights: NetworkBF16Weights, rotary: RotaryTable, modulations: Modulations,
+        record: ContextCache? = nil
+    ) {
         let c = config, p = parameters
         let B = ws.batch, L = ws.length, H = c.hiddenSize, nh = c.heads, d = c.headDim
         let rowCount = B * L
@@ -31,13 +35,16 @@ extension SEDDNetwork {
         let slots = attentionScratch.slots
         let qScale = 1 / Float(d).squareRoot()
 
+        /// Block i's keys and values: the cache's when recording, else the one shared pair.
+        func keys(_ i: Int) -> UnsafeMutablePointer<UInt16> { record?.keys[i].bf16 ?? a16.k.bf16 }
+        func values(_ i: Int) -> UnsafeMutablePointer<UInt16> { record?.values[i].bf16 ?? a16.v.bf16 }
         /// qkv [rows, 3H] (fp32) = h1 W^T for `rows`, then rotary: q, k, v bf16 head-major.
-        func qkvAndRotary(_ w: NetworkBF16Weights.Block, _ rows: Range<Int>, slot: Int) {
+        func qkvAndRotary(block i: Int, _ rows: Range<Int>, slot: Int) {
             let r0 = rows.lowerBound
             LinearBF16.forwardOnCallingThread(
-                x: a16.h1.bf16 + r0 * H, weights: w.qkv, bias: nil, y: .f32(a.qkv.pointer + r0 * 3 * H), M: rows.count,
-                slot: slot)
-            rotary.applySplitBF16(rows: rows, a.qkv.pointer, L: L, heads: nh, qScale: qScale, q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16)
+                x: a16.h1.bf16 + r0 * H, weights: weights.blocks[i].qkv, bias: nil, y: .f32(a.qkv.pointer + r0 * 3 * H),
+                M: rows.count, slot: slot)
+            rotary.applySplitBF16(rows: rows, a.qkv.pointer, L: L, heads: nh, qScale: qScale, q: a16.q.bf16, k: keys(i), v: values(i))
         }
 
         PhaseTimer.time(.adaLN) { modulate(slot: 0, width: 6 * H, prefix: "blocks.0.", into: modulationBuffers[0], ws: ws, modulations) }
@@ -47,7 +54,7 @@ extension SEDDNetwork {
                 LayerNorm.forwardModulatedBF16(
                     rows: rows, x: x, weight: norm, shift: m, scale: m + H, modStride: 6 * H, out: a16.h1.bf16,
                     mean: nil, rstd: nil, L: L, H: H)
-                qkvAndRotary(weights.blocks[0], rows, slot: slot)
+                qkvAndRotary(block: 0, rows, slot: slot)
             }
         }
         let pruneLast = prunesLastBlock && ws.headRowCount < rowCount && ws.headRowsAreDistinct
@@ -56,12 +63,13 @@ extension SEDDNetwork {
             let mod = modulationBuffers[i % 2], next = modulationBuffers[(i + 1) % 2]
             let last = i + 1 == c.blocks, nextPre = "blocks.\(i + 1)."
             if last && pruneLast {
-                runLastBlockOnHeadRowsBF16(ws: ws, weights: w, mod: mod, prefix: pre)
+                runLastBlockOnHeadRowsBF16(ws: ws, weights: w, mod: mod, prefix: pre, keys: keys(i), values: values(i))
+                record?.hasRecording = true
                 return
             }
             PhaseTimer.time(.attention) {
                 AttentionBF16.forwardInferenceRowBlocks(
-                    q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, scratch: attentionScratch,
+                    q: a16.q.bf16, k: keys(i), v: values(i), out: a16.attn.bf16, scratch: attentionScratch,
                     B: B, L: L, heads: nh, headDim: d)
             }
             if !last { PhaseTimer.time(.adaLN) { modulate(slot: i + 1, width: 6 * H, prefix: nextPre, into: next, ws: ws, modulations) } }
@@ -84,10 +92,11 @@ extension SEDDNetwork {
                     GatedResidual.forwardThenLayerNormBF16(
                         rows: rows, x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H, gateStride: 6 * H, weight: nextNorm1,
                         shift: next, scale: next + H, modStride: 6 * H, out: a16.h1.bf16, L: L, H: H)
-                    qkvAndRotary(weights.blocks[i + 1], rows, slot: slot)
+                    qkvAndRotary(block: i + 1, rows, slot: slot)
                 }
             }
         }
+        record?.hasRecording = true
     }
 
     /// mlp.0 (+ bias + GELU, bf16 out) then mlp.2 (+ bias, fp32 out) for `count` rows from `first`

@@ -5,8 +5,8 @@ extension SEDDNetwork {
     ///
     /// Past the last block only the head rows' residual stream is read (the final LayerNorm runs on
     /// them alone), and every op after the attention's keys and values is row-local. So the block
-    /// needs k and v at every position (the previous block's stretch made them, with q, for every
-    /// row) but the rest only at the head rows: the attention of their queries
+    /// needs k and v at every position (`keys`, `values`: the previous block's stretch made them,
+    /// with q, for every row) but the rest only at the head rows: the attention of their queries
     /// (`AttentionBF16.forwardInferenceGatheredRows`), attn_out, the gated residual with LN2, the MLP
     /// and the second residual, on compact [n, ...] buffers (row i for position `headRows[i]`). At
     /// L = 512 and 32 head rows this skips about 5/6 of the block.
@@ -16,7 +16,10 @@ extension SEDDNetwork {
     /// like the output head's (`roundedHeadRows`), so the few row counts a sampler produces reuse
     /// cached primitives; the padding rows read stale finite activations and are never added to the
     /// residual stream.
-    func runLastBlockOnHeadRowsBF16(ws: ForwardWorkspace, weights w: NetworkBF16Weights.Block, mod: UnsafePointer<Float>, prefix pre: String) {
+    func runLastBlockOnHeadRowsBF16(
+        ws: ForwardWorkspace, weights w: NetworkBF16Weights.Block, mod: UnsafePointer<Float>, prefix pre: String,
+        keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>
+    ) {
         let c = config, p = parameters
         let B = ws.batch, L = ws.length, H = c.hiddenSize
         let n = ws.headRowCount, positions = ws.headRows.pointer
@@ -25,7 +28,7 @@ extension SEDDNetwork {
         let attentionScratch = shared.rowBlockAttention!
         PhaseTimer.time(.lastBlockAttention) {
             AttentionBF16.forwardInferenceGatheredRows(
-                q: a16.q.bf16, k: a16.k.bf16, v: a16.v.bf16, out: a16.attn.bf16, rows: positions, rowCount: n,
+                q: a16.q.bf16, k: keys, v: values, out: a16.attn.bf16, rows: positions, rowCount: n,
                 scratch: attentionScratch, B: B, L: L, heads: c.heads, headDim: c.headDim)
         }
         let productRows = roundedHeadRows(n, capacity: B * L)

@@ -90,6 +90,8 @@ public final class ForwardWorkspace {
     /// an earlier pass (`ModulationCache`). Set it only while the network's weights stay unchanged
     /// (a serving engine); results are the same numbers either way.
     public var reusesModulation = false
+    /// Keys and values kept between a sampler's passes (`ContextCache`), made on first use.
+    public internal(set) var existingContextCache: ContextCache?
     /// The bf16 path's buffers, made by the first bf16 forward pass on this workspace.
     public internal(set) var bf16: BF16Workspace?
     /// Per-position score entropies of the loss [B*L] (Double), kept here so the loss allocates nothing.

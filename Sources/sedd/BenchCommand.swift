@@ -184,6 +184,18 @@ struct GEMMPlan {
         return GEMMPlan(calls: calls)
     }
 
+    /// A pass on `rows` rows only (the context cache's reuse pass): every block's products on those
+    /// rows, their queries against all L keys, the head on them.
+    static func rowsOnly(_ c: SEDDConfig, batch B: Int, length L: Int, rows R: Int) -> GEMMPlan {
+        let H = c.hiddenSize
+        return GEMMPlan(calls: [
+            (.linear(M: R, N: 3 * H, K: H), c.blocks), (.linear(M: R, N: H, K: H), c.blocks),
+            (.linear(M: R, N: 4 * H, K: H), c.blocks), (.linear(M: R, N: H, K: 4 * H), c.blocks),
+            (.attention(queries: max(1, R / B), L: L, d: c.headDim, heads: c.heads), c.blocks * B),
+            (.linear(M: R, N: c.vocabularySize, K: H), 1),
+        ])
+    }
+
     /// Times each distinct product (best of 5 after a warm-up) and sums count x best time.
     func floorMs(precision: Precision) -> Double {
         var total = 0.0

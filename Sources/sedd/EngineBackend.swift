@@ -28,6 +28,7 @@ final class EngineBackend: InfillBackend {
             segments: job.segments, holeTokens: job.holeLengths, steps: job.steps,
             predictor: job.sampler == .euler ? .euler : .analytic,
             temperature: job.temperature, unmasking: job.unmasking.map { $0 == .confident ? .confident : .random },
+            contextRefresh: job.contextRefresh,
             candidates: job.candidates,
             seed: job.seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: job.stop == .line,
             languageID: job.languageID, fixedLength: job.fixedLength)
@@ -56,6 +57,6 @@ final class EngineBackend: InfillBackend {
                     ("sampling", result.stages.samplingMs), ("scoring", result.stages.scoringMs),
                     ("decoding", result.stages.decodingMs),
                 ],
-                forwardPasses: result.stages.forwardPasses))
+                forwardPasses: result.stages.forwardPasses, holeOnlyPasses: result.stages.holeOnlyPasses))
     }
 }

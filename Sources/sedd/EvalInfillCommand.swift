@@ -80,7 +80,7 @@ struct EvalInfill: ParsableCommand {
             let hole = sizedToSpan && !padTrueHole ? infill.holeTokens(holding: c.span, after: c.prefix, before: c.suffix) : holeTokens
             let request = InfillRequest(
                 segments: [c.prefix, c.suffix], holeTokens: [hole], steps: steps, temperature: decoding.temperature,
-                unmasking: decoding.unmasking, candidates: candidates,
+                unmasking: decoding.unmasking, contextRefresh: decoding.contextRefresh, candidates: candidates,
                 seed: seed ^ SHA256.prefix64("sedd-infill-fill|" + c.key),
                 stopAtNewline: stop == "line" || (stop == "editor" && Self.cursorFollowsText(c.prefix)), languageID: c.language,
                 fixedLength: sizedToSpan && !padTrueHole)

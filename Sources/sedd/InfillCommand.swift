@@ -59,7 +59,7 @@ struct InfillCommand: ParsableCommand {
         let e = try InfillEngine.load(modelDirectory: DefaultModel.resolve(model))
         let request = InfillRequest(
             segments: holes.segments, holeTokens: holes.sizes.map { $0 ?? span }, steps: steps, predictor: predictor,
-            temperature: decoding.temperature, unmasking: decoding.unmasking, candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line",
+            temperature: decoding.temperature, unmasking: decoding.unmasking, contextRefresh: decoding.contextRefresh, candidates: n, seed: seed ?? UInt64.random(in: 0...UInt64.max), stopAtNewline: stop == "line",
             languageID: language, fileName: file, healEdges: !noHeal, fixedLength: fixedLength)
         let result: InfillResult
         do { result = try e.infill(request) } catch let error as InfillEngineError { throw CLIError(error.description) }
@@ -98,6 +98,7 @@ struct InfillCommand: ParsableCommand {
             if let languageID { fields["languageId"] = .string(languageID) }
             if let temperature = decoding.temperature { fields["temperature"] = .double(temperature) }
             if let unmasking = decoding.unmasking { fields["unmasking"] = .string(unmasking.rawValue) }
+            if let contextRefresh = decoding.contextRefresh { fields["contextRefresh"] = .int(contextRefresh) }
             if fixedLength { fields["fixedLength"] = .bool(true) }
             params = .object(fields)
         }

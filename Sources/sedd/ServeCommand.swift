@@ -65,7 +65,7 @@ struct ServeCommand: ParsableCommand {
             configuration: ServerConfiguration(
                 serverVersion: Sedd.version, defaultSteps: steps, defaultSpan: span, defaultSampler: samplerKind,
                 maxMessageBytes: maxMessageBytes, authToken: token, defaultTemperature: decoding.temperature,
-                defaultUnmasking: decoding.unmaskingKind),
+                defaultUnmasking: decoding.unmaskingKind, defaultContextRefresh: decoding.contextRefresh),
             scheduler: scheduler, backendInfo: backend.info, log: { log.write($0, $1) })
 
         func accept(_ lc: LoopConnection, requiresAuth: Bool) {

@@ -72,6 +72,20 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(harness.backend.jobs.last?.fixedLength, true)
     }
 
+    func testContextRefreshComesFromOptionsAndRequests() {
+        let client = harness.client()
+        client.send(#"{"jsonrpc":"2.0","id":1,"method":"sedd/infill","params":{"prefix":"a"}}"#)
+        _ = client.waitForResponse(id: 1)
+        XCTAssertNil(harness.backend.jobs.last?.contextRefresh, "none named: the engine's default")
+        client.initialize(#"{"initializationOptions":{"contextRefresh":4}}"#)
+        client.send(#"{"jsonrpc":"2.0","id":2,"method":"sedd/infill","params":{"prefix":"a"}}"#)
+        _ = client.waitForResponse(id: 2)
+        XCTAssertEqual(harness.backend.jobs.last?.contextRefresh, 4)
+        client.send(#"{"jsonrpc":"2.0","id":3,"method":"sedd/infill","params":{"prefix":"a","contextRefresh":1}}"#)
+        _ = client.waitForResponse(id: 3)
+        XCTAssertEqual(harness.backend.jobs.last?.contextRefresh, 1)
+    }
+
     func testDidChangeConfigurationChangesDefaultsAndIgnoresBadValues() {
         let client = harness.client()
         client.initialize()

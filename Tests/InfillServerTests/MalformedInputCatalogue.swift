@@ -154,6 +154,8 @@ let malformedCatalogue: [MalformedCase] = [
     invalidParams(#"{"prefix":"a","temperature":2.5}"#, "temperature", "0"),
     invalidParams(#"{"prefix":"a","temperature":"hot"}"#, "temperature", "a number"),
     invalidParams(#"{"prefix":"a","unmasking":"greedy"}"#, "unmasking", #""random", "confident""#),
+    invalidParams(#"{"prefix":"a","contextRefresh":0}"#, "contextRefresh", "1...1024"),
+    invalidParams(#"{"prefix":"a","contextRefresh":2.5}"#, "contextRefresh", "integer"),
     invalidParams(#"{"prefix":"a","seed":-1}"#, "seed", "0...18446744073709551615"),
     invalidParams(#"{"prefix":"a","deadlineMs":0}"#, "deadlineMs", "1...600000"),
     invalidParams(#"{"prefix":"a","preview":"yes"}"#, "preview", "true or false"),
