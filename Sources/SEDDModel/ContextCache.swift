@@ -38,6 +38,11 @@ public final class ContextCache {
     public internal(set) var fullPasses = 0
     public internal(set) var reusePasses = 0
 
+    /// Bytes a cache of this shape holds (for memory estimates).
+    static func bytes(config c: SEDDConfig, batch B: Int, length L: Int) -> Int {
+        2 * c.blocks * B * L * c.hiddenSize * 2 + B * L * 5
+    }
+
     init(config c: SEDDConfig, batch B: Int, length L: Int) {
         let bytes = B * L * c.hiddenSize * 2
         keys = (0..<c.blocks).map { _ in ByteBuffer(byteCount: bytes) }

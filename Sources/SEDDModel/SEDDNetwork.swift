@@ -99,17 +99,17 @@ public final class SEDDNetwork {
         let rot = rotary(length: L)
         ws.lastBlockRowCount = B * L
         if let weights16, !ws.training, fusedInference {
-            let cache = ws.existingContextCache
-            switch cache?.pass ?? .off {
-            case .reuse where cache!.hasRecording:
-                precondition(
-                    cache!.covers(ws.headRows.pointer, count: ws.headRowCount), "a reuse pass's head rows must be active rows")
-                runBlocksBF16Reusing(cache!, ws: ws, weights: weights16, rotary: rot, modulations: modulations)
-                cache!.reusePasses += 1
-            case .record, .reuse:
-                runBlocksBF16Inference(ws: ws, weights: weights16, rotary: rot, modulations: modulations, record: cache)
-                cache!.fullPasses += 1
-            case .off:
+            if let cache = ws.existingContextCache, cache.pass != .off {
+                // A reuse pass needs a recording to reuse; without one it records.
+                if cache.pass == .reuse && cache.hasRecording {
+                    precondition(cache.covers(ws.headRows.pointer, count: ws.headRowCount), "a reuse pass's head rows must be active rows")
+                    runBlocksBF16Reusing(cache, ws: ws, weights: weights16, rotary: rot, modulations: modulations)
+                    cache.reusePasses += 1
+                } else {
+                    runBlocksBF16Inference(ws: ws, weights: weights16, rotary: rot, modulations: modulations, record: cache)
+                    cache.fullPasses += 1
+                }
+            } else {
                 runBlocksBF16Inference(ws: ws, weights: weights16, rotary: rot, modulations: modulations)
             }
         } else {

@@ -168,7 +168,9 @@ public final class ForwardWorkspace {
         let H = config.hiddenSize, V = config.vocabularySize
         let perBlock = B * L * H * 4 * 16 + (training ? B * config.heads * L * L * 4 + 2 * B * L * H * 4 : 0)
         let bf16 = precision == .bf16 ? BF16Workspace.bytes(config: config, batch: B, length: L, training: training) : 0
+        // bf16 inference may keep a context cache (a sampler with contextRefresh above 1).
+        let cache = precision == .bf16 && !training ? ContextCache.bytes(config: config, batch: B, length: L) : 0
         return 4 * (B * L * V + max(2, Parallel.threadCount) * L * L + 3 * B * L * H) + perBlock * (training ? config.blocks : 1)
-            + bf16
+            + bf16 + cache
     }
 }
