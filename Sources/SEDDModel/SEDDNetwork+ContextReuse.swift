@@ -63,19 +63,12 @@ extension SEDDNetwork {
                     rowCount: n, scratch: attentionScratch, B: B, L: L, heads: nh, headDim: d)
             }
             if !last { PhaseTimer.time(.adaLN) { modulate(slot: i + 1, width: 6 * H, prefix: nextPre, into: next, ws: ws, modulations) } }
-            let norm2 = p.pointer(pre + "norm2.weight"), mlpInBias = p.pointer(pre + "mlp.0.bias")
-            let mlpOutBias = p.pointer(pre + "mlp.2.bias"), nextNorm1 = last ? nil : p.pointer(nextPre + "norm1.weight")
+            let nextNorm1 = last ? nil : p.pointer(nextPre + "norm1.weight")
             PhaseTimer.time(.blockRows) {
                 Parallel.forChunks(productRows, grain: 16, maxChunks: slots) { slot, rows in
-                    let r0 = rows.lowerBound, m = rows.count, real = realRows(rows)
-                    LinearBF16.forwardOnCallingThread(
-                        x: a16.attn.bf16 + r0 * H, weights: w.attnOut, bias: nil, y: .f32(a.attnProj.pointer + r0 * H), M: m,
-                        slot: slot)
-                    GatedResidual.forwardThenLayerNormBF16(
-                        gathered: real, positions: positions, x: x, branch: a.attnProj.pointer, gate: mod + 2 * H,
-                        gateStride: 6 * H, weight: norm2, shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H,
-                        out: a16.h2.bf16, L: L, H: H)
-                    mlpRowsBF16(a16, a, w, inBias: mlpInBias, outBias: mlpOutBias, first: r0, count: m, slot: slot, H: H)
+                    let real = realRows(rows)
+                    attentionOutputAndMLPGatheredBF16(
+                        a16, a, w, prefix: pre, mod: mod, rows: rows, real: real, positions: positions, x: x, slot: slot, L: L)
                     guard let nextNorm1 else {
                         GatedResidual.forward(
                             gathered: real, positions: positions, x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H,

@@ -20,7 +20,7 @@ extension SEDDNetwork {
         ws: ForwardWorkspace, weights w: NetworkBF16Weights.Block, mod: UnsafePointer<Float>, prefix pre: String,
         keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>
     ) {
-        let c = config, p = parameters
+        let c = config
         let B = ws.batch, L = ws.length, H = c.hiddenSize
         let n = ws.headRowCount, positions = ws.headRows.pointer
         let a = ws.blocks[0], shared = ws.bf16!, a16 = shared.blocks[0]
@@ -32,27 +32,41 @@ extension SEDDNetwork {
                 scratch: attentionScratch, B: B, L: L, heads: c.heads, headDim: c.headDim)
         }
         let productRows = roundedHeadRows(n, capacity: B * L)
-        let norm2 = p.pointer(pre + "norm2.weight"), mlpInBias = p.pointer(pre + "mlp.0.bias")
-        let mlpOutBias = p.pointer(pre + "mlp.2.bias")
         PhaseTimer.time(.lastBlockRows) {
             Parallel.forChunks(productRows, grain: 16, maxChunks: attentionScratch.slots) { slot, rows in
-                let r0 = rows.lowerBound, m = rows.count
                 // The chunk's real head rows (none when it holds only padding).
-                let real = r0..<max(r0, min(rows.upperBound, n))
-                LinearBF16.forwardOnCallingThread(
-                    x: a16.attn.bf16 + r0 * H, weights: w.attnOut, bias: nil, y: .f32(a.attnProj.pointer + r0 * H), M: m,
-                    slot: slot)
-                GatedResidual.forwardThenLayerNormBF16(
-                    gathered: real, positions: positions, x: x, branch: a.attnProj.pointer, gate: mod + 2 * H,
-                    gateStride: 6 * H, weight: norm2, shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H,
-                    out: a16.h2.bf16, L: L, H: H)
-                mlpRowsBF16(a16, a, w, inBias: mlpInBias, outBias: mlpOutBias, first: r0, count: m, slot: slot, H: H)
+                let real = rows.lowerBound..<max(rows.lowerBound, min(rows.upperBound, n))
+                attentionOutputAndMLPGatheredBF16(
+                    a16, a, w, prefix: pre, mod: mod, rows: rows, real: real, positions: positions, x: x, slot: slot, L: L)
                 GatedResidual.forward(
                     gathered: real, positions: positions, x: x, branch: a.mlpOut.pointer, gate: mod + 5 * H,
                     modStride: 6 * H, L: L, H: H)
             }
         }
         ws.lastBlockRowCount = n
+    }
+
+    /// A block's stretch from its attention's output to its MLP's, on compact rows `rows` (row i for
+    /// flat position `positions[i]`; `real` are the rows that exist, the rest padding the products
+    /// run on and nothing reads): attn_out, the gated residual into x fused with LN2, mlp.0 (+ GELU)
+    /// and mlp.2, leaving the MLP's output in `a.mlpOut` for the caller's second residual. On the
+    /// calling thread's one-thread products.
+    func attentionOutputAndMLPGatheredBF16(
+        _ a16: BlockBF16Activations, _ a: BlockActivations, _ w: NetworkBF16Weights.Block, prefix pre: String,
+        mod: UnsafePointer<Float>, rows: Range<Int>, real: Range<Int>, positions: UnsafePointer<Int32>,
+        x: UnsafeMutablePointer<Float>, slot: Int, L: Int
+    ) {
+        let p = parameters, H = config.hiddenSize, r0 = rows.lowerBound
+        LinearBF16.forwardOnCallingThread(
+            x: a16.attn.bf16 + r0 * H, weights: w.attnOut, bias: nil, y: .f32(a.attnProj.pointer + r0 * H), M: rows.count,
+            slot: slot)
+        GatedResidual.forwardThenLayerNormBF16(
+            gathered: real, positions: positions, x: x, branch: a.attnProj.pointer, gate: mod + 2 * H, gateStride: 6 * H,
+            weight: p.pointer(pre + "norm2.weight"), shift: mod + 3 * H, scale: mod + 4 * H, modStride: 6 * H,
+            out: a16.h2.bf16, L: L, H: H)
+        mlpRowsBF16(
+            a16, a, w, inBias: p.pointer(pre + "mlp.0.bias"), outBias: p.pointer(pre + "mlp.2.bias"), first: r0, count: rows.count,
+            slot: slot, H: H)
     }
 }
 

@@ -25,6 +25,21 @@ final class ContextReuseTests: XCTestCase {
         Array(ws.logits.array.prefix(ws.headRowCount * net.config.vocabularySize))
     }
 
+    /// A workspace with `fill`'s ids, a context cache over `active` and the head on `heads`, after a
+    /// recording pass: the pass's head logits and the cache.
+    func recorded(_ net: SEDDNetwork, batch B: Int, length L: Int, active: [Int], heads: [Int])
+        -> (ws: ForwardWorkspace, cache: ContextCache, logits: [Float])
+    {
+        let ws = ForwardWorkspace(config: net.config, batch: B, length: L)
+        fill(ws, tokens: net.config.tokens)
+        let cache = ws.contextCache(config: net.config)
+        cache.setActiveRows(active)
+        ws.setHeadRows(heads)
+        cache.pass = .record
+        net.forward(ws)
+        return (ws, cache, headLogits(ws, net))
+    }
+
     /// An ordinary pass (no cache) on a fresh workspace with the same ids, sigma and head rows.
     func plainPass(_ net: SEDDNetwork, like ws: ForwardWorkspace, heads: [Int]) -> [Float] {
         let plain = ForwardWorkspace(config: net.config, batch: ws.batch, length: ws.length)
@@ -63,14 +78,7 @@ final class ContextReuseTests: XCTestCase {
             let L = 150
             let net = bf16Network(blocks: blocks, length: L)
             for (name, active, heads) in activeSets(batch: B, length: L) {
-                let ws = ForwardWorkspace(config: net.config, batch: B, length: L)
-                fill(ws, tokens: net.config.tokens)
-                let cache = ws.contextCache(config: net.config)
-                cache.setActiveRows(active)
-                ws.setHeadRows(heads)
-                cache.pass = .record
-                net.forward(ws)
-                let recorded = headLogits(ws, net)
+                let (ws, cache, recorded) = self.recorded(net, batch: B, length: L, active: active, heads: heads)
                 cache.pass = .reuse
                 net.forward(ws)
                 let reused = headLogits(ws, net)
@@ -97,14 +105,7 @@ final class ContextReuseTests: XCTestCase {
         let active = Array(40..<56), heads = [41, 44, 50, 55]
         for blocks in [1, 2] {
             let net = bf16Network(blocks: blocks, length: L)
-            let ws = ForwardWorkspace(config: net.config, batch: 1, length: L)
-            fill(ws, tokens: net.config.tokens)
-            let cache = ws.contextCache(config: net.config)
-            cache.setActiveRows(active)
-            ws.setHeadRows(heads)
-            cache.pass = .record
-            net.forward(ws)
-            let before = headLogits(ws, net)
+            let (ws, cache, before) = recorded(net, batch: 1, length: L, active: active, heads: heads)
             for p in active where !heads.contains(p) { ws.ids[p] = Int32((Int(ws.ids[p]) + 11) % net.config.tokens) }
             cache.pass = .reuse
             net.forward(ws)
