@@ -77,6 +77,27 @@ public final class BF16Workspace {
 /// block's fp32 scores and bf16 P (128 x 512 x 6 bytes = 384 KB at L = 512) stay in a core's L2.
 let attentionRowBlock = 128
 
+extension ForwardWorkspace {
+    /// What a fused bf16 inference pass works in: the block activations (inference keeps one set for
+    /// every block), the residual stream x, the two adaLN modulation buffers (block i's [B, 6H] is
+    /// `modulations[i % 2]`, so the next block's is made while the current one's is read) and the
+    /// row-block attention's scratch.
+    var fusedInferenceBuffers: (
+        a: BlockActivations, a16: BlockBF16Activations, x: UnsafeMutablePointer<Float>,
+        modulations: [UnsafeMutablePointer<Float>], attention: RowBlockAttentionScratch
+    ) {
+        let shared = bf16!
+        return (blocks[0], shared.blocks[0], xFinal.pointer, [blocks[0].mod.pointer, shared.modulationAhead!.pointer],
+                shared.rowBlockAttention!)
+    }
+}
+
+/// The rows of a chunk `rows` of a padded product that hold real rows, the first `count`: none when
+/// the chunk is all padding.
+func realRows(_ rows: Range<Int>, count: Int) -> Range<Int> {
+    rows.lowerBound..<max(rows.lowerBound, min(rows.upperBound, count))
+}
+
 /// Rows the bf16 output head multiplies: the head-row count rounded up (to 16, or 64 above 128) and
 /// capped by the buffers, so the varying number of masked positions maps onto few cached primitives.
 /// The extra rows read stale finite activations and their outputs are never used.

@@ -32,8 +32,6 @@ public final class ContextCache {
     let activeRows: IntBuffer
     public private(set) var activeRowCount = 0
     private var isActive: [Bool]
-    /// Whether a full pass has filled the cache since the active rows were set.
-    var hasRecording = false
     /// Passes run since the active rows were set: in full (recording), and on the active rows only.
     public internal(set) var fullPasses = 0
     public internal(set) var reusePasses = 0
@@ -61,11 +59,13 @@ public final class ContextCache {
             isActive[r] = true
         }
         activeRowCount = rows.count
-        hasRecording = false
         fullPasses = 0
         reusePasses = 0
         pass = .off
     }
+
+    /// Whether a full pass has filled the cache since the active rows were set.
+    var hasRecording: Bool { fullPasses > 0 }
 
     /// Whether every one of `rows` is active (a `reuse` pass computes the residual stream there only).
     func covers(_ rows: UnsafePointer<Int32>, count: Int) -> Bool {

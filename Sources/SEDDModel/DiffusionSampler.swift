@@ -33,7 +33,7 @@ public struct SamplingOptions: Sendable {
         steps: Int, predictor: Predictor = .analytic, denoise: Bool = true, eps: Double = 1e-5, temperature: Double = 1,
         unmasking: Unmasking = .random, contextRefresh: Int = 1
     ) {
-        precondition(Self.contextRefreshRange.contains(contextRefresh), "contextRefresh must be 1 to 1024")
+        precondition(Self.contextRefreshRange.contains(contextRefresh), "contextRefresh must be in \(Self.contextRefreshRange)")
         self.steps = steps
         self.contextRefresh = contextRefresh
         self.temperature = temperature

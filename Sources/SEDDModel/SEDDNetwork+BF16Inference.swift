@@ -27,11 +27,8 @@ extension SEDDNetwork {
         let c = config, p = parameters
         let B = ws.batch, L = ws.length, H = c.hiddenSize, nh = c.heads, d = c.headDim
         let rowCount = B * L
-        let a = ws.blocks[0], shared = ws.bf16!, a16 = shared.blocks[0]
-        let x = ws.xFinal.pointer
         // Block i's modulation [B, 6H]: shift, scale, gate (attention), shift, scale, gate (MLP).
-        let modulationBuffers = [a.mod.pointer, shared.modulationAhead!.pointer]
-        let attentionScratch = shared.rowBlockAttention!
+        let (a, a16, x, modulationBuffers, attentionScratch) = ws.fusedInferenceBuffers
         let slots = attentionScratch.slots
         let qScale = 1 / Float(d).squareRoot()
 
@@ -64,7 +61,6 @@ extension SEDDNetwork {
             let last = i + 1 == c.blocks, nextPre = "blocks.\(i + 1)."
             if last && pruneLast {
                 runLastBlockOnHeadRowsBF16(ws: ws, weights: w, mod: mod, prefix: pre, keys: keys(i), values: values(i))
-                record?.hasRecording = true
                 return
             }
             PhaseTimer.time(.attention) {
@@ -96,7 +92,6 @@ extension SEDDNetwork {
                 }
             }
         }
-        record?.hasRecording = true
     }
 
     /// mlp.0 (+ bias + GELU, bf16 out) then mlp.2 (+ bias, fp32 out) for `count` rows from `first`

@@ -20,10 +20,7 @@ extension SEDDNetwork {
         let c = config, p = parameters
         let B = ws.batch, L = ws.length, H = c.hiddenSize, nh = c.heads, d = c.headDim
         let n = cache.activeRowCount, positions = UnsafePointer(cache.activeRows.pointer)
-        let a = ws.blocks[0], shared = ws.bf16!, a16 = shared.blocks[0]
-        let x = ws.xFinal.pointer
-        let modulationBuffers = [a.mod.pointer, shared.modulationAhead!.pointer]
-        let attentionScratch = shared.rowBlockAttention!
+        let (a, a16, x, modulationBuffers, attentionScratch) = ws.fusedInferenceBuffers
         let slots = attentionScratch.slots
         let qScale = 1 / Float(d).squareRoot()
         let productRows = roundedHeadRows(n, capacity: B * L)
@@ -39,14 +36,12 @@ extension SEDDNetwork {
                 gathered: real, positions: positions, a.qkv.pointer, L: L, heads: nh, qScale: qScale, q: a16.q.bf16,
                 k: cache.keys[i].bf16, v: cache.values[i].bf16)
         }
-        /// The chunk's real active rows (none when it holds only padding).
-        func realRows(_ rows: Range<Int>) -> Range<Int> { rows.lowerBound..<max(rows.lowerBound, min(rows.upperBound, n)) }
 
         PhaseTimer.time(.adaLN) { modulate(slot: 0, width: 6 * H, prefix: "blocks.0.", into: modulationBuffers[0], ws: ws, modulations) }
         PhaseTimer.time(.blockRows) {
             let m = modulationBuffers[0], norm = p.pointer("blocks.0.norm1.weight")
             Parallel.forChunks(productRows, grain: 16, maxChunks: slots) { slot, rows in
-                let real = realRows(rows)
+                let real = realRows(rows, count: n)
                 LayerNorm.forwardModulatedRowsBF16(
                     gathered: real, positions: positions, x: x, weight: norm, shift: m, scale: m + H, modStride: 6 * H,
                     out: a16.h1.bf16, mean: nil, rstd: nil, L: L, H: H)
@@ -66,7 +61,7 @@ extension SEDDNetwork {
             let nextNorm1 = last ? nil : p.pointer(nextPre + "norm1.weight")
             PhaseTimer.time(.blockRows) {
                 Parallel.forChunks(productRows, grain: 16, maxChunks: slots) { slot, rows in
-                    let real = realRows(rows)
+                    let real = realRows(rows, count: n)
                     attentionOutputAndMLPGatheredBF16(
                         a16, a, w, prefix: pre, mod: mod, rows: rows, real: real, positions: positions, x: x, slot: slot, L: L)
                     guard let nextNorm1 else {

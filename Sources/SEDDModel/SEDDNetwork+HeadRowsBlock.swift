@@ -23,9 +23,7 @@ extension SEDDNetwork {
         let c = config
         let B = ws.batch, L = ws.length, H = c.hiddenSize
         let n = ws.headRowCount, positions = ws.headRows.pointer
-        let a = ws.blocks[0], shared = ws.bf16!, a16 = shared.blocks[0]
-        let x = ws.xFinal.pointer
-        let attentionScratch = shared.rowBlockAttention!
+        let (a, a16, x, _, attentionScratch) = ws.fusedInferenceBuffers
         PhaseTimer.time(.lastBlockAttention) {
             AttentionBF16.forwardInferenceGatheredRows(
                 q: a16.q.bf16, k: keys, v: values, out: a16.attn.bf16, rows: positions, rowCount: n,
@@ -34,8 +32,7 @@ extension SEDDNetwork {
         let productRows = roundedHeadRows(n, capacity: B * L)
         PhaseTimer.time(.lastBlockRows) {
             Parallel.forChunks(productRows, grain: 16, maxChunks: attentionScratch.slots) { slot, rows in
-                // The chunk's real head rows (none when it holds only padding).
-                let real = rows.lowerBound..<max(rows.lowerBound, min(rows.upperBound, n))
+                let real = realRows(rows, count: n)
                 attentionOutputAndMLPGatheredBF16(
                     a16, a, w, prefix: pre, mod: mod, rows: rows, real: real, positions: positions, x: x, slot: slot, L: L)
                 GatedResidual.forward(

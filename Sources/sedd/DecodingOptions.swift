@@ -21,7 +21,8 @@ struct DecodingOptions: ParsableArguments {
             throw CLIError("--temperature must be 0 to 2, got \(temperature)")
         }
         if let contextRefresh, !SamplingOptions.contextRefreshRange.contains(contextRefresh) {
-            throw CLIError("--context-refresh must be 1 to 1024, got \(contextRefresh)")
+            let range = SamplingOptions.contextRefreshRange
+            throw CLIError("--context-refresh must be \(range.lowerBound) to \(range.upperBound), got \(contextRefresh)")
         }
     }
 
