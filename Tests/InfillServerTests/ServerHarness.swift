@@ -1,6 +1,7 @@
 import Foundation
 import InfillProtocol
 import InfillScheduler
+import TestSupport
 import XCTest
 
 @testable import InfillServer

@@ -1,13 +1,15 @@
 import Foundation
 
 /// Stands in for the loop's mailbox in tests: closures posted from any thread run on the test thread
-/// when it pumps.
-final class TestMailbox: @unchecked Sendable {
+/// when it pumps. Shared by the scheduler's and the server's tests.
+public final class TestMailbox: @unchecked Sendable {
+    public init() {}
+
     private let lock = NSLock()
     private var work: [() -> Void] = []
     private let signal = DispatchSemaphore(value: 0)
 
-    func post(_ closure: @escaping () -> Void) {
+    public func post(_ closure: @escaping () -> Void) {
         lock.lock()
         work.append(closure)
         lock.unlock()
@@ -17,7 +19,7 @@ final class TestMailbox: @unchecked Sendable {
     /// Runs posted closures until `condition` holds; false if it still does not after `timeout` seconds
     /// (a generous bound that only catches hangs, not a timing assertion).
     @discardableResult
-    func pump(timeout: TimeInterval = 30, until condition: () -> Bool) -> Bool {
+    public func pump(timeout: TimeInterval = 30, until condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while !condition() {
             lock.lock()
