@@ -36,13 +36,19 @@ public final class ContextCache {
     public internal(set) var fullPasses = 0
     public internal(set) var reusePasses = 0
 
-    /// Bytes a cache of this shape holds (for memory estimates).
+    /// Bytes of one block's keys (or values): [B, L, H] in bf16.
+    private static func blockBytes(config c: SEDDConfig, batch B: Int, length L: Int) -> Int {
+        B * L * c.hiddenSize * 2
+    }
+
+    /// Bytes a cache of this shape holds (for memory estimates): every block's keys and values, the
+    /// active rows (Int32) and their flags.
     static func bytes(config c: SEDDConfig, batch B: Int, length L: Int) -> Int {
-        2 * c.blocks * B * L * c.hiddenSize * 2 + B * L * 5
+        2 * c.blocks * blockBytes(config: c, batch: B, length: L) + B * L * (4 + 1)
     }
 
     init(config c: SEDDConfig, batch B: Int, length L: Int) {
-        let bytes = B * L * c.hiddenSize * 2
+        let bytes = Self.blockBytes(config: c, batch: B, length: L)
         keys = (0..<c.blocks).map { _ in ByteBuffer(byteCount: bytes) }
         values = (0..<c.blocks).map { _ in ByteBuffer(byteCount: bytes) }
         activeRows = IntBuffer(count: B * L)
