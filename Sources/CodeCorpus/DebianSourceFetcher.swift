@@ -39,15 +39,41 @@ struct DebianSourceFetcher {
         return sources
     }
 
+    /// Fetches the version apt would pick; when the archive no longer serves it (a security update's
+    /// files can vanish from the mirror), falls back to the other versions the lists know, newest first,
+    /// and says so: the manifest check then reports any file that differs.
     private func fetchOne(_ spec: DebianSourceSpec, options: [String], base: URL, trees: URL) throws -> CorpusSource {
-        let version = try candidateVersion(spec.package, options: options, base: base)
-        let destination = trees.appendingPathComponent(spec.package + "_" + version)
+        let candidate = try candidateVersion(spec.package, options: options, base: base)
+        let fallbacks = knownVersions(spec.package, options: options).filter { $0 != candidate }
+        var failures: [String] = []
+        for version in [candidate] + fallbacks {
+            do {
+                let destination = try fetchTree(spec.package, version: version, options: options, trees: trees)
+                if !failures.isEmpty {
+                    log("C source \(spec.package): \(failures.joined(separator: "; ")); using \(version) instead")
+                }
+                return try source(spec, version: version, tree: destination)
+            } catch {
+                failures.append("\(version) could not be fetched (\(error))")
+            }
+        }
+        throw CorpusError.commandFailed(
+            command: "apt-get source \(spec.package)", status: 100, stderr: failures.joined(separator: "; "))
+    }
+
+    /// Unpacks `package=version` into `trees/PACKAGE_VERSION/` unless it is there already.
+    private func fetchTree(_ package: String, version: String, options: [String], trees: URL) throws -> URL {
+        let destination = trees.appendingPathComponent(package + "_" + version)
         if !FileManager.default.fileExists(atPath: destination.path) {
-            log("apt-get source \(spec.package) \(version)")
+            log("apt-get source \(package) \(version)")
             let staging = try CacheDirectory.freshStaging(for: destination)
-            try ProcessRunner.run(["apt-get"] + options + ["source", spec.package], in: staging)
+            try ProcessRunner.run(["apt-get"] + options + ["source", package + "=" + version], in: staging)
             try CacheDirectory.commit(staging, to: destination)
         }
+        return destination
+    }
+
+    private func source(_ spec: DebianSourceSpec, version: String, tree destination: URL) throws -> CorpusSource {
         let unpacked = ((try? FileManager.default.contentsOfDirectory(atPath: destination.path)) ?? [])
             .filter { FileSystemWalker.kind(of: destination.appendingPathComponent($0).path) == .directory }
         guard unpacked.count == 1 else {
@@ -58,6 +84,34 @@ struct DebianSourceFetcher {
             id: spec.sourceID, version: version, license: spec.license,
             root: destination.appendingPathComponent(unpacked[0]), languages: [.c],
             skippedTopDirectories: CorpusCatalog.debianSourceSkippedDirectories)
+    }
+
+    /// Every version of `package` the private lists hold (`apt-cache showsrc`), newest first; empty
+    /// when apt-cache cannot say.
+    private func knownVersions(_ package: String, options: [String]) -> [String] {
+        guard let output = try? ProcessRunner.capture(["apt-cache"] + options + ["showsrc", package]), output.status == 0
+        else { return [] }
+        return Self.versions(of: package, inShowsrc: output.standardOutput).sorted { Self.newer($0, than: $1) }
+    }
+
+    /// The distinct `Version:` fields of `package`'s records in `apt-cache showsrc` output (other
+    /// packages' records, which showsrc adds for binary-name matches, are skipped).
+    static func versions(of package: String, inShowsrc output: String) -> [String] {
+        var versions: [String] = []
+        var inPackage = false
+        for line in output.split(separator: "\n") {
+            if line.hasPrefix("Package: ") { inPackage = line.dropFirst("Package: ".count) == package }
+            if inPackage, line.hasPrefix("Version: ") {
+                let version = String(line.dropFirst("Version: ".count))
+                if !versions.contains(version) { versions.append(version) }
+            }
+        }
+        return versions
+    }
+
+    /// Debian's version order, asked of dpkg itself.
+    static func newer(_ a: String, than b: String) -> Bool {
+        (try? ProcessRunner.capture(["dpkg", "--compare-versions", a, "gt", b]))?.status == 0
     }
 
     /// The version `apt-get source` would fetch, from the `.dsc` name that `--print-uris` prints.
