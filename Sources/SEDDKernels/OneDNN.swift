@@ -34,13 +34,17 @@ public enum OneDNN {
         unsafeBitCast(symbol, to: SetThreads.self)(Int32(n))
     }
 
-    /// Whether the processor has AMX bf16 tiles (cpuinfo flags `amx_bf16` and `amx_tile`): the only
-    /// place bf16 products beat fp32 ones (AVX512_BF16 dot products run no faster than fp32 FMA).
-    public static func processorHasAMX(cpuinfo: String? = GEMM.readCPUInfo()) -> Bool {
+    /// Whether the processor multiplies bf16 in hardware: AMX tiles (cpuinfo flags `amx_bf16` and
+    /// `amx_tile`) or AVX512_BF16 dot products (`avx512_bf16`), both of which oneDNN uses. Measured
+    /// (docs/performance.md, "bf16 without AMX"): on an AMD EPYC with AVX512_BF16 and no AMX the
+    /// default model's 8-step infill takes 86 ms in bf16 against 310 ms in fp32, every pass in full;
+    /// an Intel part's AVX512_BF16, measured earlier, ran no faster than its fp32 FMA, but AMX is
+    /// there too and was chosen anyway.
+    public static func processorMultipliesBF16(cpuinfo: String? = GEMM.readCPUInfo()) -> Bool {
         guard let info = cpuinfo, let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
         else { return false }
         let flags = Set(line.split(separator: " ").map(String.init))
-        return flags.contains("amx_bf16") && flags.contains("amx_tile")
+        return (flags.contains("amx_bf16") && flags.contains("amx_tile")) || flags.contains("avx512_bf16")
     }
 
     /// Environment the launcher sets before the libraries load (they read it in constructors):

@@ -35,7 +35,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Threads for the engine and the GEMM libraries, OpenBLAS and oneDNN (default: every core).")
     var threads: Int?
 
-    @Option(help: "Matrix products in bf16 (AMX, fp32 accumulation) or fp32 (the reference path). Default: bf16 where the processor has AMX, fp32 elsewhere.")
+    @Option(help: "Matrix products in bf16 (oneDNN, fp32 accumulation) or fp32 (the reference path). Default: bf16 where the processor multiplies bf16 (AMX or AVX512_BF16), fp32 elsewhere.")
     var precision: Precision?
 
     func apply() throws {
