@@ -43,18 +43,20 @@ struct DebianSourceFetcher {
     /// files can vanish from the mirror), falls back to the other versions the lists know, newest first,
     /// and says so: the manifest check then reports any file that differs.
     private func fetchOne(_ spec: DebianSourceSpec, options: [String], base: URL, trees: URL) throws -> CorpusSource {
-        let candidate = try candidateVersion(spec.package, options: options, base: base)
-        let fallbacks = knownVersions(spec.package, options: options).filter { $0 != candidate }
         var failures: [String] = []
-        for version in [candidate] + fallbacks {
-            do {
-                let destination = try fetchTree(spec.package, version: version, options: options, trees: trees)
-                if !failures.isEmpty {
-                    log("C source \(spec.package): \(failures.joined(separator: "; ")); using \(version) instead")
-                }
-                return try source(spec, version: version, tree: destination)
-            } catch {
+        func fetched(_ version: String) -> URL? {
+            do { return try fetchTree(spec.package, version: version, options: options, trees: trees) } catch {
                 failures.append("\(version) could not be fetched (\(error))")
+                return nil
+            }
+        }
+        let candidate = try candidateVersion(spec.package, options: options, base: base)
+        if let tree = fetched(candidate) { return try source(spec, version: candidate, tree: tree) }
+        // Asked only when the candidate failed: most builds never need the other versions.
+        for version in knownVersions(spec.package, options: options) where version != candidate {
+            if let tree = fetched(version) {
+                log("C source \(spec.package): \(failures.joined(separator: "; ")); using \(version) instead")
+                return try source(spec, version: version, tree: tree)
             }
         }
         throw CorpusError.commandFailed(
