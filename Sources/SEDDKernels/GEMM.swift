@@ -70,12 +70,17 @@ public enum GEMM {
     /// The `OPENBLAS_CORETYPE` this processor should use, from its CPU flags, or nil when the
     /// library's own detection is fine (or the flags cannot be read).
     public static func recommendedCoreType(cpuinfo: String? = readCPUInfo()) -> String? {
-        guard let info = cpuinfo, let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-        else { return nil }
-        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        guard let flags = cpuFlags(cpuinfo) else { return nil }
         if flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl") { return "SkylakeX" }
         if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
         return nil
+    }
+
+    /// The words of cpuinfo's first `flags` line, or nil when there is none.
+    public static func cpuFlags(_ cpuinfo: String?) -> Set<String>? {
+        guard let info = cpuinfo, let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return nil }
+        return Set(line.split(separator: " ").map(String.init))
     }
 
     public static func readCPUInfo() -> String? {

@@ -35,15 +35,11 @@ public enum OneDNN {
     }
 
     /// Whether the processor multiplies bf16 in hardware: AMX tiles (cpuinfo flags `amx_bf16` and
-    /// `amx_tile`) or AVX512_BF16 dot products (`avx512_bf16`), both of which oneDNN uses. Measured
-    /// (docs/performance.md, "bf16 without AMX"): on an AMD EPYC with AVX512_BF16 and no AMX the
-    /// default model's 8-step infill takes 86 ms in bf16 against 310 ms in fp32, every pass in full;
-    /// an Intel part's AVX512_BF16, measured earlier, ran no faster than its fp32 FMA, but AMX is
-    /// there too and was chosen anyway.
+    /// `amx_tile`) or AVX512_BF16 dot products (`avx512_bf16`), both of which oneDNN uses; where only
+    /// AVX512_BF16 is there, bf16 still runs several times faster than fp32 (docs/performance.md,
+    /// "bf16 without AMX").
     public static func processorMultipliesBF16(cpuinfo: String? = GEMM.readCPUInfo()) -> Bool {
-        guard let info = cpuinfo, let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-        else { return false }
-        let flags = Set(line.split(separator: " ").map(String.init))
+        guard let flags = GEMM.cpuFlags(cpuinfo) else { return false }
         return (flags.contains("amx_bf16") && flags.contains("amx_tile")) || flags.contains("avx512_bf16")
     }
 

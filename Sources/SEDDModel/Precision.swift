@@ -5,8 +5,9 @@ import SEDDKernels
 /// - `fp32`: every product in fp32 through OpenBLAS. The reference path: it passes the parity
 ///   fixtures at float32 tolerances.
 /// - `bf16`: the linear layers, attention and the output head multiply bf16 operands (oneDNN, on AMX
-///   tiles or AVX512_BF16) with fp32 accumulation. LayerNorm, softmax, the residual stream, the loss and the optimizer stay
-///   fp32; training keeps fp32 master weights and refreshes the bf16 copies before each forward pass.
+///   tiles or AVX512_BF16) with fp32 accumulation. LayerNorm, softmax, the residual stream, the loss
+///   and the optimizer stay fp32; training keeps fp32 master weights and refreshes the bf16 copies
+///   before each forward pass.
 public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
     case fp32
     case bf16

@@ -8,7 +8,7 @@ final class BF16HardwareTests: XCTestCase {
         "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx2 fma \(flags)\nbugs\t\t: sysret_ss_attrs\n"
     }
 
-    func testAMXTilesOrAVX512BF16CountButNeitherAloneOfTheirNeighbours() {
+    func testAMXTilesOrAVX512BF16CountAndNeighbouringFlagsDoNot() {
         XCTAssertTrue(OneDNN.processorMultipliesBF16(cpuinfo: cpuinfo("avx512f amx_bf16 amx_tile amx_int8")))
         XCTAssertTrue(OneDNN.processorMultipliesBF16(cpuinfo: cpuinfo("avx512f avx512_bf16 avx512_vnni")))
         XCTAssertFalse(OneDNN.processorMultipliesBF16(cpuinfo: cpuinfo("avx512f avx512_vnni amx_int8")))
