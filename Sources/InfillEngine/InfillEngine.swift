@@ -110,10 +110,20 @@ public final class InfillEngine {
 
     /// Fills the holes. `progress(step, steps, fills)` runs after each step with the current fills of
     /// every candidate (undecided positions shown as U+2591); `isCancelled` is polled between steps.
+    /// Holes too far apart for one window are filled in groups (`HoleGroups.swift`).
     public func infill(
         _ request: InfillRequest, progress: ((Int, Int, [[String]]) -> Void)? = nil, isCancelled: () -> Bool = { false }
     ) throws -> InfillResult {
         try validate(request)
+        let groups = try holeGroups(request)
+        if groups.count > 1 { return try infill(request, inGroups: groups, progress: progress, isCancelled: isCancelled) }
+        return try infillOneWindow(request, progress: progress, isCancelled: isCancelled)
+    }
+
+    /// `infill` of holes that share one window: one sampling run fills them all.
+    func infillOneWindow(
+        _ request: InfillRequest, progress: ((Int, Int, [[String]]) -> Void)?, isCancelled: () -> Bool
+    ) throws -> InfillResult {
         let start = DispatchTime.now().uptimeNanoseconds
         var clock = StageClock(start: start)
         var stages = InfillStageTimes()
@@ -276,8 +286,10 @@ public final class InfillEngine {
                 "contextRefresh must be \(SamplingOptions.contextRefreshRange.lowerBound) to \(SamplingOptions.contextRefreshRange.upperBound), got \(k)")
         }
         guard (1...8).contains(r.candidates) else { throw InfillEngineError.invalidRequest("n must be 1 to 8, got \(r.candidates)") }
-        let total = r.holeTokens.reduce(0, +)
-        if total > contextLength { throw InfillEngineError.holeTooLarge(tokens: total, context: contextLength) }
+        // Holes too far apart share no window and are filled in groups; one hole must fit alone.
+        if let largest = r.holeTokens.max(), largest > contextLength {
+            throw InfillEngineError.holeTooLarge(tokens: largest, context: contextLength)
+        }
     }
 
     /// Text of a fill: padding removed, bytes decoded (a cut UTF-8 sequence becomes U+FFFD, so the

@@ -112,7 +112,7 @@ public enum InfillEngineError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .holeTooLarge(let tokens, let context):
-            return "the holes and the text between them need \(tokens) tokens, more than the model's context of \(context)"
+            return "a hole of \(tokens) tokens is larger than the model's context of \(context) tokens; ask for a smaller hole"
         case .invalidRequest(let why): return why
         case .cancelled: return "cancelled"
         }

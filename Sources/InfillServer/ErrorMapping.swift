@@ -46,7 +46,7 @@ enum ErrorMapping {
             return ResponseError(
                 code: .requestFailed,
                 message:
-                    "the holes need \(tokens) tokens but the model's context holds \(context); ask for a smaller length"
+                    "a hole needs \(tokens) tokens but the model's context holds \(context); ask for a smaller length"
             )
         case .authenticationRequired(let method):
             return ResponseError(

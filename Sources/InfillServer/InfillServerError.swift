@@ -14,7 +14,8 @@ enum InfillServerError: Error, Equatable {
     case protocolViolation(InfillProtocolError)
     /// `textDocument.uri` names a document this connection has not opened.
     case documentNotOpen(uri: String)
-    /// The holes need more tokens than the model's context holds.
+    /// A hole needs more tokens than the model's context holds (holes too far apart for one window
+    /// are filled in groups, so only a single hole can be too large).
     case holesExceedContext(tokens: Int, context: Int)
     case authenticationRequired(method: String)
     case authenticationFailed

@@ -71,7 +71,8 @@ extension ServerConnection {
         preview: ((Int, Int, [[String]]) -> Void)?,
         onSuccess: @escaping (InfillOutcome, JobTiming) -> Void
     ) throws(InfillServerError) {
-        let needed = job.holeLengths.reduce(0, +)
+        // Holes too far apart for one window are filled in groups by the engine; each must fit alone.
+        let needed = job.holeLengths.max() ?? 0
         if needed > server.backendInfo.contextLength {
             throw .holesExceedContext(tokens: needed, context: server.backendInfo.contextLength)
         }

@@ -68,6 +68,20 @@ final class InfillRequestTests: XCTestCase {
         XCTAssertEqual(harness.backend.jobs.last?.segments, ["aa ", " cc\ndd", ""])
     }
 
+    func testHolesMayTogetherExceedTheContextButNotOneAlone() throws {
+        harness.stop()
+        harness = ServerHarness(backend: EchoBackend(contextLength: 100))
+        let client = harness.client()
+        // Two holes of 60 tokens: 120 in all, more than the context, but each fits (the engine fills
+        // holes too far apart for one window in groups).
+        let two = #"{"text":"a b","ranges":[{"start":{"line":0,"character":0},"end":{"line":0,"character":0}},{"start":{"line":0,"character":3},"end":{"line":0,"character":3}}],"length":60}"#
+        XCTAssertNotNil(infill(client, two)?["items"], "two holes that each fit are served")
+        client.send(#"{"jsonrpc":"2.0","id":2,"method":"sedd/infill","params":{"prefix":"a","suffix":"b","length":101}}"#)
+        let refused = client.waitForResponse(id: 2)
+        XCTAssertEqual(refused?.errorCode, -32803)
+        XCTAssertEqual(refused?.errorMessage, "a hole needs 101 tokens but the model's context holds 100; ask for a smaller length")
+    }
+
     func testRangesUseTheNegotiatedEncoding() throws {
         let text = "😀x😀y"
         for (encoding, start, end) in [("utf-16", 2, 3), ("utf-8", 4, 5), ("utf-32", 1, 2)] {
