@@ -11,13 +11,13 @@ import Dispatch
 extension InfillEngine {
     /// Consecutive hole indices that share a window, in order; one group when everything fits.
     func holeGroups(_ request: InfillRequest) throws -> [Range<Int>] {
-        let n = request.holeTokens.count
-        if innerTokens(request, holes: 0..<n) <= windowContext(request) { return [0..<n] }
+        let n = request.holeTokens.count, context = windowContext(request)
+        if innerTokens(request, holes: 0..<n) <= context { return [0..<n] }
         var groups: [Range<Int>] = []
         var start = 0
         while start < n {
             var end = start + 1
-            let context = windowContext(request), alone = innerTokens(request, holes: start..<end)
+            let alone = innerTokens(request, holes: start..<end)
             if alone > context { throw InfillEngineError.holeTooLarge(tokens: alone, context: context) }
             while end < n && innerTokens(request, holes: start..<(end + 1)) <= context { end += 1 }
             groups.append(start..<end)
