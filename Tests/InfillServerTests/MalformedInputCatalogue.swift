@@ -188,12 +188,6 @@ let malformedCatalogue: [MalformedCase] = [
     MalformedCase(
         name: "hole larger than the context", input: infill(#"{"prefix":"a","length":2000}"#),
         expectation: .error(code: -32803, id: 5, mentions: ["2000", "1024"])),
-    MalformedCase(
-        name: "holes together larger than the context",
-        input: infill(
-            #"{"text":"abc","length":600,"ranges":[{"start":{"line":0,"character":0},"end":{"line":0,"character":0}},{"start":{"line":0,"character":2},"end":{"line":0,"character":2}}]}"#
-        ),
-        expectation: .error(code: -32803, id: 5, mentions: ["1200"])),
 
     // Lifecycle.
     MalformedCase(
