@@ -9,10 +9,10 @@ import Dispatch
 /// filling a file's holes from the top would get by asking for each region in turn. A single hole
 /// larger than the context is still an error.
 extension InfillEngine {
-    /// Consecutive hole indices that share a window, in order; one group when everything fits.
+    /// Consecutive hole indices that share a window, in order, for a request whose holes do not all fit
+    /// one (`infill` tries the one window first: its layout finds out without extra work).
     func holeGroups(_ request: InfillRequest) throws -> [Range<Int>] {
-        let n = request.holeTokens.count, context = windowContext(request)
-        if innerTokens(request, holes: 0..<n) <= context { return [0..<n] }
+        let n = request.holeTokens.count, context = windowRoom(request)
         var groups: [Range<Int>] = []
         var start = 0
         while start < n {
@@ -33,11 +33,6 @@ extension InfillEngine {
         let holeTokens = Array(request.holeTokens[holes])
         if request.healEdges { segments = TokenHealing.heal(segments: segments, holeTokens: holeTokens).segments }
         return segments.dropFirst().dropLast().reduce(0) { $0 + tokenizer.encode($1).count } + holeTokens.reduce(0, +)
-    }
-
-    /// The window's room for text and holes: the context less the language tag's position.
-    private func windowContext(_ request: InfillRequest) -> Int {
-        contextLength - (language(of: request).flatMap { languageTags[$0] } == nil ? 0 : 1)
     }
 
     /// The request of group `holes`: the text before it holds the fills chosen so far, the text after

@@ -75,6 +75,12 @@ public final class InfillEngine {
         return nil
     }
 
+    /// The id of the language tag a request's window starts with, if any.
+    func languageTag(of request: InfillRequest) -> Int? { language(of: request).flatMap { languageTags[$0] } }
+
+    /// The window's room for text and holes: the context less the language tag's position.
+    func windowRoom(_ request: InfillRequest) -> Int { contextLength - (languageTag(of: request) == nil ? 0 : 1) }
+
     /// Loads a model directory: config, weights and its tokenizer files.
     public static func load(modelDirectory: URL) throws -> InfillEngine {
         let network = try ModelDirectory.load(modelDirectory)
@@ -115,9 +121,13 @@ public final class InfillEngine {
         _ request: InfillRequest, progress: ((Int, Int, [[String]]) -> Void)? = nil, isCancelled: () -> Bool = { false }
     ) throws -> InfillResult {
         try validate(request)
-        let groups = try holeGroups(request)
-        if groups.count > 1 { return try infill(request, inGroups: groups, progress: progress, isCancelled: isCancelled) }
-        return try infillOneWindow(request, progress: progress, isCancelled: isCancelled)
+        do {
+            return try infillOneWindow(request, progress: progress, isCancelled: isCancelled)
+        } catch InfillEngineError.holeTooLarge where request.holeTokens.count > 1 {
+            // The window's layout found the holes and the text between them too long (before any
+            // pass ran): fill them in groups.
+            return try infill(request, inGroups: holeGroups(request), progress: progress, isCancelled: isCancelled)
+        }
     }
 
     /// `infill` of holes that share one window: one sampling run fills them all.
@@ -246,13 +256,13 @@ public final class InfillEngine {
         var clock = StageClock(start: DispatchTime.now().uptimeNanoseconds)
         let config = network.config
         let language = language(of: request)
-        let tag = language.flatMap { languageTags[$0] }
+        let tag = languageTag(of: request)
         var segments = request.segments
         var healings = [HoleHealing](repeating: HoleHealing(), count: request.holeTokens.count)
         if request.healEdges { (segments, healings) = TokenHealing.heal(segments: segments, holeTokens: request.holeTokens) }
         var window = try ContextWindow.layout(
             segments: segments, holeTokens: request.holeTokens, tokenizer: tokenizer, maskID: config.maskID ?? 0,
-            context: config.length - (tag == nil ? 0 : 1), maxBytes: maxContextBytes)
+            context: windowRoom(request), maxBytes: maxContextBytes)
         // The language tag stands at position 0, as at the start of every training block.
         if let tag {
             window.tokens.insert(tag, at: 0)
